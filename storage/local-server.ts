@@ -1,0 +1,168 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/**
+ * A private clickhouse-server: the system binary, its own config, data under `dir`,
+ * listening on loopback only. Used by the test suite, the benchmarks and `npm start`.
+ */
+export interface LocalClickhouse {
+  url: string;
+  httpPort: number;
+  tcpPort: number;
+  dir: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: simulate a hung server without losing data. */
+  pause(): void;
+  resume(): void;
+  /** Kill and start again on the same ports and data (an outage and a recovery). */
+  restart(): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export function findClickhouseBinary(): string | undefined {
+  for (const candidate of ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server', '/usr/bin/clickhouse', '/usr/local/bin/clickhouse']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  const which = spawnSync('sh', ['-c', 'command -v clickhouse-server || command -v clickhouse'], { encoding: 'utf8' });
+  const found = which.stdout.trim();
+  return found || undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function configXml(dir: string, httpPort: number, tcpPort: number): string {
+  return `<?xml version="1.0"?>
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>${dir}/log/clickhouse-server.log</log>
+    <errorlog>${dir}/log/clickhouse-server.err.log</errorlog>
+    <size>50M</size>
+    <count>2</count>
+  </logger>
+  <http_port>${httpPort}</http_port>
+  <tcp_port>${tcpPort}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <user_files_path>${dir}/user_files/</user_files_path>
+  <format_schema_path>${dir}/format_schemas/</format_schema_path>
+  <users_config>${dir}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>200</max_concurrent_queries>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+</yandex>
+`;
+}
+
+const USERS_XML = `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+`;
+
+async function waitForPing(url: string, child: ChildProcess, timeoutMs: number, logDir: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${url}/ping`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const errLog = join(logDir, 'clickhouse-server.err.log');
+  const tail = existsSync(errLog) ? readFileSync(errLog, 'utf8').split('\n').slice(-15).join('\n') : '(no error log)';
+  throw new Error(`clickhouse-server did not answer ${url}/ping within ${timeoutMs} ms (exit code ${child.exitCode}).\n${tail}`);
+}
+
+export interface StartOptions {
+  dir: string;
+  httpPort?: number;
+  tcpPort?: number;
+  timeoutMs?: number;
+  binary?: string;
+}
+
+export async function startLocalClickhouse(options: StartOptions): Promise<LocalClickhouse> {
+  const binary = options.binary ?? findClickhouseBinary();
+  if (!binary) {
+    throw new Error('clickhouse-server is not installed. On Debian/Ubuntu run: sudo apt-get update && sudo apt-get install -y clickhouse-server clickhouse-client');
+  }
+  const dir = resolve(options.dir);
+  for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub), { recursive: true });
+  const httpPort = options.httpPort ?? (await freePort());
+  const tcpPort = options.tcpPort ?? (await freePort());
+  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort));
+  writeFileSync(join(dir, 'users.xml'), USERS_XML);
+  const url = `http://127.0.0.1:${httpPort}`;
+  const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${join(dir, 'config.xml')}`] : [`--config-file=${join(dir, 'config.xml')}`];
+
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+    child.stderr?.resume();
+    await waitForPing(url, child, options.timeoutMs ?? 30_000, join(dir, 'log'));
+  };
+  const terminate = async (signal: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
+
+  const server: LocalClickhouse = {
+    url,
+    httpPort,
+    tcpPort,
+    dir,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    stop: () => terminate('SIGTERM'),
+    kill: () => terminate('SIGKILL'),
+    start: launch,
+    pause: () => {
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      child.kill('SIGCONT');
+    },
+    async restart() {
+      await terminate('SIGTERM');
+      await launch();
+    },
+  };
+  return server;
+}

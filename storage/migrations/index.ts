@@ -1,0 +1,4 @@
+import type { Migration } from './types.ts';
+import { tracesMigrations } from './traces.ts';
+
+export const ALL_MIGRATIONS: Migration[] = [...tracesMigrations].sort((a, b) => a.version - b.version);
