@@ -24,3 +24,19 @@ export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, name
   if (!result.success) throw ConfigError.fromZod(result.error, names);
   return result.data;
 }
+
+/** Runs several config parsers and throws one ConfigError with every problem from all of them. */
+export function validateAll<T extends unknown[]>(...parsers: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const results = parsers.map((parse) => {
+    try {
+      return parse();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return results as T;
+}

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
 import type { ClickhouseConfig } from './config.ts';
 import { identifier, type SqlFragment } from './sql.ts';
@@ -42,6 +42,8 @@ export function connectClickhouse(config: ClickhouseConfig, options: ClickhouseO
     // 18.16 rejects unknown settings; send none by default.
     clickhouse_settings: {},
     application: 'burnrate',
+    // Failures surface as errors to the caller, which classifies and counts them; no duplicate logging.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   let version: string | undefined;
 

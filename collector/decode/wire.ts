@@ -145,10 +145,13 @@ export class Reader {
   /** Skips one field's value by its wire type (unknown fields are never fatal). */
   skip(wireType: number, depth = 0): void {
     switch (wireType) {
-      case WIRE_VARINT:
+      case WIRE_VARINT: {
+        const start = this.pos;
         while (this.pos < this.end && this.buf[this.pos++]! >= 0x80) {}
-        if (this.buf[this.pos - 1]! >= 0x80) throw new PayloadError('truncated varint');
+        // pos === start: the message ended right after the tag.
+        if (this.pos === start || this.buf[this.pos - 1]! >= 0x80) throw new PayloadError('truncated varint');
         return;
+      }
       case WIRE_I64:
         this.need(8);
         this.pos += 8;

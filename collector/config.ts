@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { DEFAULT_DECODE_LIMITS } from './rows/types.ts';
+import { DEFAULT_BATCH_WRITER_OPTIONS } from './writer/batch-writer.ts';
+import { DEFAULT_RETRY } from './writer/retry.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every collector setting with its default, in one place. */
+export const collectorConfigSchema = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  httpPort: port.default(4318),
+  /** 0 picks a free port (tests); use grpcDisabled to turn gRPC off. */
+  grpcPort: port.default(4317),
+  grpcDisabled: z.boolean().default(false),
+  maxBodyBytes: positiveInt.default(64 * 1024 * 1024),
+  batchMaxRows: positiveInt.default(DEFAULT_BATCH_WRITER_OPTIONS.maxBatchRows),
+  batchMaxBytes: positiveInt.default(DEFAULT_BATCH_WRITER_OPTIONS.maxBatchBytes),
+  flushIntervalMs: positiveInt.default(DEFAULT_BATCH_WRITER_OPTIONS.flushIntervalMs),
+  maxQueueBytes: positiveInt.default(DEFAULT_BATCH_WRITER_OPTIONS.maxQueueBytes),
+  maxConcurrentInserts: positiveInt.default(DEFAULT_BATCH_WRITER_OPTIONS.maxConcurrentInserts),
+  retryMaxElapsedMs: positiveInt.default(DEFAULT_RETRY.maxElapsedMs),
+  /** Days of data to keep; 0 disables the hourly retention job. */
+  retentionDays: z.coerce.number().int().min(0).default(0),
+  maxAnyValueDepth: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAnyValueDepth),
+  maxAttributesPerList: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributesPerList),
+  maxAttributeValueBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributeValueBytes),
+  migrate: z.boolean().default(false),
+});
+
+export type CollectorConfig = z.infer<typeof collectorConfigSchema>;
+export type CollectorConfigInput = z.input<typeof collectorConfigSchema>;
+
+/** Flag name and environment variable of each setting (for `--help` and error messages). */
+export const COLLECTOR_SETTINGS: Record<keyof CollectorConfig, { flag: string; env: string; help: string }> = {
+  host: { flag: 'host', env: 'BURNRATE_HOST', help: 'address to listen on (default 0.0.0.0)' },
+  httpPort: { flag: 'http-port', env: 'BURNRATE_HTTP_PORT', help: 'OTLP/HTTP port, also /metrics /healthz /readyz (default 4318)' },
+  grpcPort: { flag: 'grpc-port', env: 'BURNRATE_GRPC_PORT', help: 'OTLP/gRPC port (default 4317)' },
+  grpcDisabled: { flag: 'no-grpc', env: 'BURNRATE_NO_GRPC', help: 'do not start the gRPC receiver' },
+  maxBodyBytes: { flag: 'max-body-bytes', env: 'BURNRATE_MAX_BODY_BYTES', help: 'request size limit, after decompression too (default 64 MiB)' },
+  batchMaxRows: { flag: 'batch-max-rows', env: 'BURNRATE_BATCH_MAX_ROWS', help: 'flush a table batch at this many rows (default 50000)' },
+  batchMaxBytes: { flag: 'batch-max-bytes', env: 'BURNRATE_BATCH_MAX_BYTES', help: 'flush a table batch at this many bytes (default 16 MiB)' },
+  flushIntervalMs: { flag: 'flush-interval-ms', env: 'BURNRATE_FLUSH_INTERVAL_MS', help: 'flush a batch after this long (default 200)' },
+  maxQueueBytes: { flag: 'max-queue-bytes', env: 'BURNRATE_MAX_QUEUE_BYTES', help: 'bound on bytes waiting for ClickHouse; over it 503 (default 128 MiB)' },
+  maxConcurrentInserts: { flag: 'max-concurrent-inserts', env: 'BURNRATE_MAX_CONCURRENT_INSERTS', help: 'ClickHouse inserts in flight (default 2)' },
+  retryMaxElapsedMs: { flag: 'retry-max-elapsed-ms', env: 'BURNRATE_RETRY_MAX_ELAPSED_MS', help: 'give up retrying an insert after this long, answer 503 (default 8000)' },
+  retentionDays: { flag: 'retention-days', env: 'BURNRATE_RETENTION_DAYS', help: 'drop day partitions older than this, hourly; 0 = keep all (default 0)' },
+  maxAnyValueDepth: { flag: 'max-any-value-depth', env: 'BURNRATE_MAX_ANY_VALUE_DEPTH', help: 'nesting limit of array/kvlist values (default 16)' },
+  maxAttributesPerList: { flag: 'max-attributes', env: 'BURNRATE_MAX_ATTRIBUTES', help: 'attributes kept per list; the rest are counted as dropped (default 1024)' },
+  maxAttributeValueBytes: { flag: 'max-attribute-value-bytes', env: 'BURNRATE_MAX_ATTRIBUTE_VALUE_BYTES', help: 'attribute values are truncated to this size (default 65536)' },
+  migrate: { flag: 'migrate', env: 'BURNRATE_MIGRATE', help: 'run migrations at start' },
+};

@@ -1,0 +1,158 @@
+import {
+  PayloadError,
+  type DecodeLimits,
+  type DecodeOptions,
+  type DecodeResult,
+  type ResourceInfo,
+  type ScopeInfo,
+  type SpanEventRow,
+  type SpanLinkRow,
+  type SpanRow,
+} from '../rows/types.ts';
+import { appendAttributesJson, KeyValueJsonList } from './any-value.ts';
+import {
+  FieldError,
+  isObject,
+  jsonArray,
+  jsonEnum,
+  jsonHexId,
+  jsonObject,
+  jsonString,
+  jsonUint32,
+  jsonUint64,
+  type JsonObject,
+} from './json-fields.ts';
+import { Rejections } from './rejections.ts';
+import { deriveResourceFields, deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
+
+// OTLP/JSON ExportTraceServiceRequest into SpanRows, with the same rows and rules as the protobuf
+// decoder (see traces-proto.ts).
+//
+// Wrong types are judged by where they are:
+// - inside one span (its fields, events, links, attribute values; ids that are not hex): that span is
+//   rejected, the rest kept (partial success), like a span with invalid ids;
+// - anywhere else (top level, resource, scope, the arrays holding them): PayloadError, since no span
+//   of that batch can be trusted to its resource.
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest. Throws PayloadError for invalid JSON or shape. */
+export function decodeTracesJson(body: string, options: DecodeOptions): DecodeResult<SpanRow> {
+  let request: unknown;
+  try {
+    request = JSON.parse(body);
+  } catch (error) {
+    throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(request)) throw new PayloadError('ExportTraceServiceRequest must be a JSON object');
+
+  const rows: SpanRow[] = [];
+  const rejections = new Rejections('span');
+  try {
+    for (const resourceSpans of objects(jsonArray(request, 'resourceSpans'), 'resourceSpans')) {
+      const resource = readResource(resourceSpans, options.limits);
+      for (const scopeSpans of objects(jsonArray(resourceSpans, 'scopeSpans'), 'scopeSpans')) {
+        const scope = readScope(scopeSpans, options.limits);
+        for (const span of jsonArray(scopeSpans, 'spans')) {
+          const row = newSpanRow(options.tenant, resource, scope);
+          const problem = readSpan(span, row, options.limits);
+          if (problem !== '') rejections.add(problem);
+          else rows.push(row);
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof FieldError) throw new PayloadError(`invalid ExportTraceServiceRequest: ${error.message}`);
+    throw error;
+  }
+  return { rows, rejected: rejections.count, errorMessage: rejections.message() };
+}
+
+function objects(list: unknown[], field: string): JsonObject[] {
+  for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
+  return list as JsonObject[];
+}
+
+function readResource(resourceSpans: JsonObject, limits: DecodeLimits): ResourceInfo {
+  const resource = newResourceInfo();
+  resource.schemaUrl = jsonString(resourceSpans, 'schemaUrl');
+  const json = jsonObject(resourceSpans, 'resource');
+  if (json === undefined) return resource;
+  const overLimit = appendAttributesJson(jsonArray(json, 'attributes'), resource.attributes, limits);
+  resource.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + overLimit;
+  deriveResourceFields(resource);
+  return resource;
+}
+
+function readScope(scopeSpans: JsonObject, limits: DecodeLimits): ScopeInfo {
+  const scope = newScopeInfo();
+  scope.schemaUrl = jsonString(scopeSpans, 'schemaUrl');
+  const json = jsonObject(scopeSpans, 'scope');
+  if (json === undefined) return scope;
+  scope.name = jsonString(json, 'name');
+  scope.version = jsonString(json, 'version');
+  const attributes = new KeyValueJsonList(limits);
+  attributes.addJson(jsonArray(json, 'attributes'));
+  scope.attributesJson = attributes.json();
+  scope.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + attributes.dropped;
+  return scope;
+}
+
+/** Fills `row` from one JSON span; returns why it is rejected, or '' (then its derived fields are set). */
+function readSpan(span: unknown, row: SpanRow, limits: DecodeLimits): string {
+  try {
+    if (!isObject(span)) throw new FieldError('span must be an object');
+    row.traceId = jsonHexId(span, 'traceId');
+    row.spanId = jsonHexId(span, 'spanId');
+    row.parentSpanId = jsonHexId(span, 'parentSpanId');
+    const problem = spanIdsProblem(row);
+    if (problem !== '') return problem;
+    row.traceState = jsonString(span, 'traceState');
+    row.flags = jsonUint32(span, 'flags');
+    row.name = jsonString(span, 'name');
+    row.kind = jsonEnum(span, 'kind');
+    row.startTimeNs = jsonUint64(span, 'startTimeUnixNano');
+    row.endTimeNs = jsonUint64(span, 'endTimeUnixNano');
+    const overLimit = appendAttributesJson(jsonArray(span, 'attributes'), row.attributes, limits);
+    row.droppedAttributesCount = jsonUint32(span, 'droppedAttributesCount') + overLimit;
+    for (const event of jsonArray(span, 'events')) row.events.push(readEvent(event, limits));
+    row.droppedEventsCount = jsonUint32(span, 'droppedEventsCount');
+    for (const link of jsonArray(span, 'links')) row.links.push(readLink(link, limits));
+    row.droppedLinksCount = jsonUint32(span, 'droppedLinksCount');
+    const status = jsonObject(span, 'status');
+    if (status !== undefined) {
+      row.statusMessage = jsonString(status, 'message');
+      row.statusCode = jsonEnum(status, 'code');
+    }
+  } catch (error) {
+    if (error instanceof FieldError) return error.message;
+    throw error;
+  }
+  deriveSpanFields(row);
+  return '';
+}
+
+function readEvent(event: unknown, limits: DecodeLimits): SpanEventRow {
+  if (!isObject(event)) throw new FieldError('event must be an object');
+  const attributes = new KeyValueJsonList(limits);
+  attributes.addJson(jsonArray(event, 'attributes'));
+  return {
+    timeNs: jsonUint64(event, 'timeUnixNano'),
+    name: jsonString(event, 'name'),
+    attributesJson: attributes.json(),
+    droppedAttributesCount: jsonUint32(event, 'droppedAttributesCount') + attributes.dropped,
+  };
+}
+
+/** Link ids of the wrong length are kept as given; ids that are not hex reject the span. */
+function readLink(link: unknown, limits: DecodeLimits): SpanLinkRow {
+  if (!isObject(link)) throw new FieldError('link must be an object');
+  const attributes = new KeyValueJsonList(limits);
+  attributes.addJson(jsonArray(link, 'attributes'));
+  return {
+    traceId: jsonHexId(link, 'traceId'),
+    spanId: jsonHexId(link, 'spanId'),
+    traceState: jsonString(link, 'traceState'),
+    flags: jsonUint32(link, 'flags'),
+    attributesJson: attributes.json(),
+    droppedAttributesCount: jsonUint32(link, 'droppedAttributesCount') + attributes.dropped,
+  };
+}

@@ -1,0 +1,267 @@
+import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow, SpanRow } from '../rows/types.ts';
+import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
+import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
+import { Rejections } from './rejections.ts';
+import { deriveResourceFields, deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { hex, Reader } from './wire.ts';
+
+// ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) decoded straight from bytes into
+// SpanRows. Each message is a loop over tags; `case` labels are whole tags (field << 3 | wire type),
+// and a known field with another wire type is a PayloadError (see skipField).
+//
+// Fields may come in any order. The ResourceInfo / ScopeInfo objects are created when their
+// ResourceSpans / ScopeSpans starts and shared by reference by its rows, so a resource or scope that
+// comes after the spans in the bytes is filled into the same object.
+//
+// Link ids are stored as hex of whatever bytes were sent, even when the length is wrong: a bad link
+// should not lose the span.
+
+interface Context {
+  tenant: string;
+  limits: DecodeLimits;
+  rows: SpanRow[];
+  rejections: Rejections;
+}
+
+/** Decodes a protobuf ExportTraceServiceRequest. Throws PayloadError when the bytes are undecodable. */
+export function decodeTracesProto(body: Uint8Array, options: DecodeOptions): DecodeResult<SpanRow> {
+  const reader = new Reader(body);
+  const ctx: Context = { tenant: options.tenant, limits: options.limits, rows: [], rejections: new Rejections('span') };
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) readResourceSpans(reader, ctx); // 1 resource_spans
+    else skipField(reader, tag, 'ExportTraceServiceRequest', 1);
+  }
+  return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
+}
+
+function readResourceSpans(reader: Reader, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const resource = newResourceInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 resource
+        readResource(reader, resource, ctx.limits);
+        break;
+      case 18: // 2 scope_spans
+        readScopeSpans(reader, resource, ctx);
+        break;
+      case 26: // 3 schema_url
+        resource.schemaUrl = reader.string();
+        break;
+      default:
+        skipField(reader, tag, 'ResourceSpans', 3);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readResource(reader: Reader, resource: ResourceInfo, limits: DecodeLimits): void {
+  const outerEnd = enterMessage(reader);
+  let overLimit = 0;
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) overLimit += appendAttributeProto(reader, resource.attributes, limits); // 1 attributes
+    else if (tag === 16) resource.droppedAttributesCount = reader.uint32() >>> 0; // 2 dropped_attributes_count
+    else skipField(reader, tag, 'Resource', 2);
+  }
+  leaveMessage(reader, outerEnd);
+  resource.droppedAttributesCount += overLimit;
+  deriveResourceFields(resource);
+}
+
+function readScopeSpans(reader: Reader, resource: ResourceInfo, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const scope = newScopeInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 scope
+        readScope(reader, scope, ctx.limits);
+        break;
+      case 18: // 2 spans
+        readSpan(reader, resource, scope, ctx);
+        break;
+      case 26: // 3 schema_url
+        scope.schemaUrl = reader.string();
+        break;
+      default:
+        skipField(reader, tag, 'ScopeSpans', 3);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readScope(reader: Reader, scope: ScopeInfo, limits: DecodeLimits): void {
+  const outerEnd = enterMessage(reader);
+  const attributes = new KeyValueJsonList(limits);
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 name
+        scope.name = reader.string();
+        break;
+      case 18: // 2 version
+        scope.version = reader.string();
+        break;
+      case 26: // 3 attributes
+        attributes.addProto(reader);
+        break;
+      case 32: // 4 dropped_attributes_count
+        scope.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      default:
+        skipField(reader, tag, 'InstrumentationScope', 4);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  scope.attributesJson = attributes.json();
+  scope.droppedAttributesCount += attributes.dropped;
+}
+
+function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const row = newSpanRow(ctx.tenant, resource, scope);
+  let attributesOverLimit = 0;
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 trace_id
+        row.traceId = hex(reader.bytes());
+        break;
+      case 18: // 2 span_id
+        row.spanId = hex(reader.bytes());
+        break;
+      case 26: // 3 trace_state
+        row.traceState = reader.string();
+        break;
+      case 34: // 4 parent_span_id
+        row.parentSpanId = hex(reader.bytes());
+        break;
+      case 42: // 5 name
+        row.name = reader.string();
+        break;
+      case 48: // 6 kind (enum; negative values become out of range and are mapped to 0)
+        row.kind = reader.uint32();
+        break;
+      case 57: // 7 start_time_unix_nano
+        row.startTimeNs = reader.fixed64();
+        break;
+      case 65: // 8 end_time_unix_nano
+        row.endTimeNs = reader.fixed64();
+        break;
+      case 74: // 9 attributes
+        attributesOverLimit += appendAttributeProto(reader, row.attributes, ctx.limits);
+        break;
+      case 80: // 10 dropped_attributes_count
+        row.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      case 90: // 11 events
+        row.events.push(readEvent(reader, ctx.limits));
+        break;
+      case 96: // 12 dropped_events_count
+        row.droppedEventsCount = reader.uint32() >>> 0;
+        break;
+      case 106: // 13 links
+        row.links.push(readLink(reader, ctx.limits));
+        break;
+      case 112: // 14 dropped_links_count
+        row.droppedLinksCount = reader.uint32() >>> 0;
+        break;
+      case 122: // 15 status
+        readStatus(reader, row);
+        break;
+      case 133: // 16 flags
+        row.flags = reader.fixed32();
+        break;
+      default:
+        skipField(reader, tag, 'Span', 16);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  row.droppedAttributesCount += attributesOverLimit;
+  const problem = spanIdsProblem(row);
+  if (problem !== '') {
+    ctx.rejections.add(problem);
+    return;
+  }
+  deriveSpanFields(row);
+  ctx.rows.push(row);
+}
+
+function readStatus(reader: Reader, row: SpanRow): void {
+  const outerEnd = enterMessage(reader);
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 18) row.statusMessage = reader.string(); // 2 message
+    else if (tag === 24) row.statusCode = reader.uint32(); // 3 code
+    else if (tag >>> 3 === 1) reader.skip(tag & 7); // 1 is reserved (the deprecated code)
+    else skipField(reader, tag, 'Status', 3);
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
+  const outerEnd = enterMessage(reader);
+  const attributes = new KeyValueJsonList(limits);
+  const event: SpanEventRow = { timeNs: 0n, name: '', attributesJson: '', droppedAttributesCount: 0 };
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 9: // 1 time_unix_nano
+        event.timeNs = reader.fixed64();
+        break;
+      case 18: // 2 name
+        event.name = reader.string();
+        break;
+      case 26: // 3 attributes
+        attributes.addProto(reader);
+        break;
+      case 32: // 4 dropped_attributes_count
+        event.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      default:
+        skipField(reader, tag, 'Span.Event', 4);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  event.attributesJson = attributes.json();
+  event.droppedAttributesCount += attributes.dropped;
+  return event;
+}
+
+function readLink(reader: Reader, limits: DecodeLimits): SpanLinkRow {
+  const outerEnd = enterMessage(reader);
+  const attributes = new KeyValueJsonList(limits);
+  const link: SpanLinkRow = { traceId: '', spanId: '', traceState: '', flags: 0, attributesJson: '', droppedAttributesCount: 0 };
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 trace_id
+        link.traceId = hex(reader.bytes());
+        break;
+      case 18: // 2 span_id
+        link.spanId = hex(reader.bytes());
+        break;
+      case 26: // 3 trace_state
+        link.traceState = reader.string();
+        break;
+      case 34: // 4 attributes
+        attributes.addProto(reader);
+        break;
+      case 40: // 5 dropped_attributes_count
+        link.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      case 53: // 6 flags
+        link.flags = reader.fixed32();
+        break;
+      default:
+        skipField(reader, tag, 'Span.Link', 6);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  link.attributesJson = attributes.json();
+  link.droppedAttributesCount += attributes.dropped;
+  return link;
+}

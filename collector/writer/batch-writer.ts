@@ -1,0 +1,189 @@
+import { Readable } from 'node:stream';
+import type { Clickhouse } from '../../storage/client.ts';
+import { errorLabel } from '../../storage/errors.ts';
+import type { TableSpec } from './table-spec.ts';
+import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from './errors.ts';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
+
+export interface BatchWriterOptions {
+  /** Flush a table's batch when it holds this many rows... */
+  maxBatchRows: number;
+  /** ...or this many bytes of TabSeparated text... */
+  maxBatchBytes: number;
+  /** ...or when its oldest row has waited this long. */
+  flushIntervalMs: number;
+  /** Bound on bytes accepted but not yet inserted (all tables). Over it, submissions fail fast. */
+  maxQueueBytes: number;
+  /** Inserts in flight at once (ClickHouse prefers few large inserts). */
+  maxConcurrentInserts: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_BATCH_WRITER_OPTIONS: BatchWriterOptions = {
+  maxBatchRows: 50_000,
+  maxBatchBytes: 16 * 1024 * 1024,
+  flushIntervalMs: 200,
+  maxQueueBytes: 128 * 1024 * 1024,
+  maxConcurrentInserts: 2,
+  retry: DEFAULT_RETRY,
+};
+
+/** Hooks for the collector's own metrics; the writer itself knows nothing of prom-client. */
+export interface WriterObserver {
+  insertDone(table: string, rows: number, bytes: number, seconds: number): void;
+  insertError(table: string, code: string): void;
+  queueBytes(bytes: number): void;
+}
+
+const NOOP_OBSERVER: WriterObserver = { insertDone() {}, insertError() {}, queueBytes() {} };
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Batch {
+  spec: TableSpec<unknown>;
+  chunks: Buffer[];
+  rows: number;
+  bytes: number;
+  waiters: Waiter[];
+  timer?: NodeJS.Timeout;
+}
+
+/** Pre-serialized rows for one table (what `encode` returns and `submitEncoded` takes). */
+export interface EncodedRows {
+  spec: TableSpec<unknown>;
+  body: Buffer;
+  rows: number;
+}
+
+export function encodeRows<Row>(spec: TableSpec<Row>, rows: readonly Row[]): EncodedRows {
+  let text = '';
+  for (const row of rows) text += spec.toTsv(row);
+  return { spec: spec as TableSpec<unknown>, body: Buffer.from(text, 'utf8'), rows: rows.length };
+}
+
+/**
+ * Batches rows from many requests per table and inserts them as TabSeparated.
+ * `submit` resolves only once the rows are in ClickHouse: a request is acknowledged after that.
+ */
+export class BatchWriter {
+  private readonly batches = new Map<string, Batch>();
+  private queued = 0;
+  private inFlight = 0;
+  private readonly flushQueue: Batch[] = [];
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly ch: Clickhouse,
+    private readonly options: BatchWriterOptions = DEFAULT_BATCH_WRITER_OPTIONS,
+    private readonly observer: WriterObserver = NOOP_OBSERVER,
+  ) {}
+
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  submit<Row>(spec: TableSpec<Row>, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.submitEncoded(encodeRows(spec, rows));
+  }
+
+  submitEncoded(encoded: EncodedRows): Promise<void> {
+    if (this.closing) return Promise.reject(new ShuttingDownError());
+    if (encoded.rows === 0) return Promise.resolve();
+    const size = encoded.body.length;
+    if (this.queued + size > this.options.maxQueueBytes) {
+      return Promise.reject(new QueueFullError(this.retryAfterSeconds()));
+    }
+    this.queued += size;
+    this.observer.queueBytes(this.queued);
+    return new Promise<void>((resolve, reject) => {
+      const batch = this.batchFor(encoded.spec);
+      batch.chunks.push(encoded.body);
+      batch.rows += encoded.rows;
+      batch.bytes += size;
+      batch.waiters.push({ resolve, reject });
+      if (batch.rows >= this.options.maxBatchRows || batch.bytes >= this.options.maxBatchBytes) this.seal(batch);
+    });
+  }
+
+  /** Stops taking submissions and resolves once everything queued has been inserted or failed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const batch of [...this.batches.values()]) this.seal(batch);
+    if (this.inFlight === 0 && this.flushQueue.length === 0) return;
+    await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  /** Seals every open batch now (used by tests and shutdown). */
+  flushAll(): void {
+    for (const batch of [...this.batches.values()]) this.seal(batch);
+  }
+
+  private batchFor(spec: TableSpec<unknown>): Batch {
+    let batch = this.batches.get(spec.table);
+    if (!batch) {
+      batch = { spec, chunks: [], rows: 0, bytes: 0, waiters: [] };
+      batch.timer = setTimeout(() => this.seal(batch!), this.options.flushIntervalMs);
+      this.batches.set(spec.table, batch);
+    }
+    return batch;
+  }
+
+  private seal(batch: Batch): void {
+    if (this.batches.get(batch.spec.table) !== batch) return;
+    clearTimeout(batch.timer);
+    this.batches.delete(batch.spec.table);
+    this.flushQueue.push(batch);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxConcurrentInserts && this.flushQueue.length > 0) {
+      const batch = this.flushQueue.shift()!;
+      this.inFlight++;
+      void this.insert(batch).finally(() => {
+        this.inFlight--;
+        this.queued -= batch.bytes;
+        this.observer.queueBytes(this.queued);
+        this.pump();
+        if (this.inFlight === 0 && this.flushQueue.length === 0 && this.batches.size === 0) {
+          for (const r of this.idleWaiters.splice(0)) r();
+        }
+      });
+    }
+  }
+
+  private async insert(batch: Batch): Promise<void> {
+    const body = batch.chunks.length === 1 ? batch.chunks[0]! : Buffer.concat(batch.chunks, batch.bytes);
+    batch.chunks = [];
+    const started = process.hrtime.bigint();
+    const outcome = await withRetry(
+      () => this.ch.insertRaw(batch.spec.table, batch.spec.columns, 'TabSeparated', Readable.from([body], { objectMode: false })),
+      this.options.retry,
+      (err) => this.observer.insertError(batch.spec.table, errorLabel(err)),
+    );
+    if (outcome.ok) {
+      this.observer.insertDone(batch.spec.table, batch.rows, batch.bytes, Number(process.hrtime.bigint() - started) / 1e9);
+      for (const w of batch.waiters) w.resolve();
+      return;
+    }
+    const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    const error = outcome.retryable
+      ? new StorageUnavailableError(`ClickHouse unavailable after ${outcome.attempts} attempt(s): ${firstLine(reason)}`, this.retryAfterSeconds())
+      : new StoragePermanentError(`ClickHouse refused the insert into ${batch.spec.table}: ${firstLine(reason)}`);
+    for (const w of batch.waiters) w.reject(error);
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.options.retry.maxElapsedMs / 2000));
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 300 ? line.slice(0, 300) + '…' : line;
+}

@@ -1,0 +1,83 @@
+import { UIDS, type DashboardSpec } from './grafana.ts';
+import { KIND_NAME, STATUS_NAME, TRACE_ID, traceWindow } from './sql.ts';
+
+const SPANS_OF_TRACE = `FROM spans
+WHERE trace_id = ${TRACE_ID}
+  AND ${traceWindow('timestamp')}`;
+
+export const trace: DashboardSpec = {
+  uid: UIDS.trace,
+  title: 'burnrate / Trace',
+  description: 'All spans of one trace id, found through trace_index whatever the time picker says.',
+  // The trace's own time window comes from trace_index; a wide default keeps the picker out of the way.
+  time: { from: 'now-7d', to: 'now' },
+  variables: [
+    {
+      kind: 'textbox',
+      name: 'trace_id',
+      label: 'Trace ID',
+      description: '32 hex digits; the service dashboards link here with the id filled in.',
+    },
+  ],
+  panels: [
+    {
+      title: 'Summary',
+      description: 'Start, duration, span count, services and errors of the trace.',
+      type: 'table',
+      width: 24,
+      height: 4,
+      sql: `SELECT
+  min(timestamp) AS \`Start\`,
+  (max(end_time_ns) - min(start_time_ns)) / 1000000 AS \`Duration\`,
+  count() AS \`Spans\`,
+  uniqExact(service_name) AS \`Services\`,
+  countIf(status_code = 2) AS \`Errors\`,
+  arrayStringConcat(arraySort(groupUniqArray(service_name)), ', ') AS \`Service names\`
+${SPANS_OF_TRACE}
+HAVING count() > 0`,
+      columnUnits: { Duration: 'ms' },
+    },
+    {
+      title: 'Waterfall',
+      description: 'The trace as a timeline (Grafana trace view).',
+      type: 'traces',
+      width: 24,
+      height: 14,
+      sql: `SELECT
+  trace_id AS traceID,
+  span_id AS spanID,
+  parent_span_id AS parentSpanID,
+  service_name AS serviceName,
+  name AS operationName,
+  start_time_ns / 1000000 AS startTime,
+  duration_ns / 1000000 AS duration,
+  ${KIND_NAME} AS kind,
+  status_code AS statusCode,
+  status_message AS statusMessage
+${SPANS_OF_TRACE}
+ORDER BY start_time_ns`,
+    },
+    {
+      title: 'Spans',
+      description: 'Every span in start order, with its offset from the start of the trace.',
+      type: 'table',
+      width: 24,
+      height: 12,
+      sql: `SELECT
+  (start_time_ns - (SELECT min(start_time_ns) ${SPANS_OF_TRACE})) / 1000000 AS \`Offset\`,
+  duration_ns / 1000000 AS \`Duration\`,
+  service_name AS \`Service\`,
+  name AS \`Operation\`,
+  ${KIND_NAME} AS \`Kind\`,
+  ${STATUS_NAME} AS \`Status\`,
+  status_message AS \`Message\`,
+  http_route AS \`Route\`,
+  http_status_code AS \`HTTP status\`,
+  span_id AS \`Span\`,
+  parent_span_id AS \`Parent\`
+${SPANS_OF_TRACE}
+ORDER BY start_time_ns, span_id`,
+      columnUnits: { Offset: 'ms', Duration: 'ms' },
+    },
+  ],
+};
