@@ -5,10 +5,25 @@ export const TABLES = {
   spans: 'spans',
   traceIndex: 'trace_index',
   spanRed1m: 'span_red_1m',
+  metricsGauge: 'metrics_gauge',
+  metricsSum: 'metrics_sum',
+  metricsHistogram: 'metrics_histogram',
+  metricsExpHistogram: 'metrics_exp_histogram',
+  metricsSummary: 'metrics_summary',
+  httpServerRequests1m: 'http_server_requests_1m',
+  logs: 'logs',
+  logsTraceIndex: 'logs_trace_index',
+  sloSli1m: 'slo_sli_1m',
+  sloDefinitions: 'slo_definitions',
+  sloEvaluations: 'slo_evaluations',
+  sloAlertState: 'slo_alert_state',
+  sloNotifications: 'slo_notifications',
 } as const;
 
 /**
  * Tables partitioned by toYYYYMMDD(...) whose old partitions the retention job drops.
  * Other modules append theirs here (metrics, logs, SLO history).
  */
-export const DAY_PARTITIONED_TABLES: string[] = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m];
+export const DAY_PARTITIONED_TABLES: string[] = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m, TABLES.sloSli1m, TABLES.sloEvaluations, TABLES.sloNotifications,
+  TABLES.metricsGauge, TABLES.metricsSum, TABLES.metricsHistogram, TABLES.metricsExpHistogram, TABLES.metricsSummary, TABLES.httpServerRequests1m,
+  TABLES.logs, TABLES.logsTraceIndex];
