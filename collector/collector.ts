@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import * as grpc from '@grpc/grpc-js';
 import { serve } from '@hono/node-server';
 import { connectClickhouse, ensureDatabase, type Clickhouse } from '../storage/client.ts';
 import type { ClickhouseConfig } from '../storage/config.ts';
 import { migrate } from '../storage/migrate.ts';
 import { applyRetention } from '../storage/retention.ts';
+import { createAuthenticator, loadTokens } from './auth.ts';
 import type { CollectorConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
@@ -12,6 +16,7 @@ import { SIGNALS } from './signals/index.ts';
 import { CollectorTelemetry } from './telemetry.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 import { startGrpcServer } from './grpc/server.ts';
+import { DEFAULT_SPOOL_OPTIONS, Spool } from './spool/spool.ts';
 
 export interface RunningCollector {
   httpPort: number;
@@ -37,19 +42,40 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   if (config.migrate) await migrate(clickhouse, undefined, log);
 
   const telemetry = new CollectorTelemetry({ defaultMetrics: options.defaultMetrics });
+  const spooled = config.spoolDir !== '';
   const writer = new BatchWriter(
     clickhouse,
     {
       maxBatchRows: config.batchMaxRows,
       maxBatchBytes: config.batchMaxBytes,
       flushIntervalMs: config.flushIntervalMs,
-      maxQueueBytes: config.maxQueueBytes,
+      // With a spool, the spool bounds what the writer holds (what it loads per send round).
+      maxQueueBytes: spooled ? Number.MAX_SAFE_INTEGER : config.maxQueueBytes,
       maxConcurrentInserts: config.maxConcurrentInserts,
       retry: { initialDelayMs: 100, maxDelayMs: 2_000, maxElapsedMs: config.retryMaxElapsedMs },
     },
     telemetry.writerObserver(),
   );
-  const sink: RowSink = { write: (batches) => Promise.all(batches.map((b) => writer.submitEncoded(b))).then(() => {}) };
+  const spool = spooled
+    ? await Spool.open(
+        {
+          ...DEFAULT_SPOOL_OPTIONS,
+          dir: config.spoolDir,
+          maxBytes: config.spoolMaxBytes,
+          segmentMaxAgeMs: config.flushIntervalMs,
+          sendBatchBytes: config.batchMaxBytes,
+        },
+        writer,
+        {
+          bytes: (bytes) => telemetry.spoolBytes.set(bytes),
+          corrupt: () => telemetry.spoolCorruptRecords.inc(),
+          log,
+        },
+      )
+    : undefined;
+  const sink: RowSink = spool ?? { write: (batches) => Promise.all(batches.map((b) => writer.submitEncoded(b))).then(() => {}) };
+  const authenticate = createAuthenticator(loadTokens(config));
+  const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const limits = {
     maxAnyValueDepth: config.maxAnyValueDepth,
     maxAttributesPerList: config.maxAttributesPerList,
@@ -58,20 +84,32 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   const ingestor = createIngestor(sink, telemetry, limits);
   const ready = () => clickhouse.ping().catch(() => false);
 
-  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready });
+  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
+  const listen = { fetch: app.fetch, port: config.httpPort, hostname: config.host };
   const httpServer = await new Promise<Server>((resolve) => {
-    const server = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.host }, () => resolve(server as Server)) as Server;
+    const server = (
+      tls ? serve({ ...listen, createServer: createHttpsServer, serverOptions: tls }, () => resolve(server)) : serve(listen, () => resolve(server))
+    ) as Server;
   });
   // Exporters keep connections open; keep them longer than typical client idle timeouts.
   httpServer.keepAliveTimeout = 65_000;
   const httpPort = (httpServer.address() as AddressInfo).port;
-  log(`collector: OTLP/HTTP on http://${config.host}:${httpPort} (POST ${SIGNALS.map((s) => s.path).join(', ')}; GET /metrics /healthz /readyz)`);
+  log(`collector: OTLP/HTTP on ${tls ? 'https' : 'http'}://${config.host}:${httpPort} (POST ${SIGNALS.map((s) => s.path).join(', ')}; GET /metrics /healthz /readyz)`);
 
   const grpcServer =
     !config.grpcDisabled
-      ? await startGrpcServer(config.host, config.grpcPort, { signals: SIGNALS, ingestor, telemetry, maxMessageBytes: config.maxBodyBytes })
+      ? await startGrpcServer(config.host, config.grpcPort, {
+          signals: SIGNALS,
+          ingestor,
+          telemetry,
+          maxMessageBytes: config.maxBodyBytes,
+          authenticate,
+          credentials: tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false) : undefined,
+        })
       : undefined;
-  if (grpcServer) log(`collector: OTLP/gRPC on ${config.host}:${grpcServer.port}`);
+  if (grpcServer) log(`collector: OTLP/gRPC on ${config.host}:${grpcServer.port}${tls ? ' (TLS)' : ''}`);
+  if (authenticate) log('collector: ingest requires a token (Authorization: Bearer or X-API-Key)');
+  if (spool) log(`collector: spool in ${config.spoolDir}: requests are acknowledged once fsynced there`);
 
   let retentionTimer: NodeJS.Timeout | undefined;
   if (config.retentionDays > 0) {
@@ -96,8 +134,13 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
       clearInterval(retentionTimer);
       const closed = new Promise<void>((r) => httpServer.close(() => r()));
       httpServer.closeIdleConnections();
-      // In-flight requests finish first (their batches flush on the timer), then the writer drains.
+      // In-flight requests finish first (their batches flush on the timer, or they are fsynced into
+      // the spool), then the spool drains for a bounded time, leaving the rest on disk, then the writer.
       await Promise.all([closed, grpcServer?.stop()]);
+      if (spool) {
+        const { remainingBytes } = await spool.close(config.shutdownFlushMs);
+        if (remainingBytes > 0) log(`collector: spool: ${remainingBytes} bytes left in ${config.spoolDir}, sent at the next start`);
+      }
       await writer.close();
       await clickhouse.close();
     },

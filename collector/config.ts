@@ -26,7 +26,19 @@ export const collectorConfigSchema = z.object({
   maxAttributesPerList: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributesPerList),
   maxAttributeValueBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributeValueBytes),
   migrate: z.boolean().default(false),
-});
+  /** Disk spool directory; '' = memory-only mode (acknowledged after the ClickHouse insert). */
+  spoolDir: z.string().default(''),
+  spoolMaxBytes: positiveInt.default(1024 * 1024 * 1024),
+  /** How long stop() lets the spool drain into ClickHouse; the rest stays on disk. */
+  shutdownFlushMs: z.coerce.number().int().min(0).default(10_000),
+  /** `token[=tenant]` entries separated by commas (secret: prefer the env variable or the file). */
+  authTokens: z.string().default(''),
+  /** File of `token[=tenant]` entries, one per line or comma-separated; `#` starts a comment. */
+  authTokensFile: z.string().default(''),
+  /** PEM files; both set = TLS on the HTTP and gRPC ports. */
+  tlsCert: z.string().default(''),
+  tlsKey: z.string().default(''),
+}).refine((c) => (c.tlsCert === '') === (c.tlsKey === ''), { message: 'set both --tls-cert and --tls-key, or neither', path: ['tlsCert'] });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;
 export type CollectorConfigInput = z.input<typeof collectorConfigSchema>;
@@ -49,4 +61,11 @@ export const COLLECTOR_SETTINGS: Record<keyof CollectorConfig, { flag: string; e
   maxAttributesPerList: { flag: 'max-attributes', env: 'BURNRATE_MAX_ATTRIBUTES', help: 'attributes kept per list; the rest are counted as dropped (default 1024)' },
   maxAttributeValueBytes: { flag: 'max-attribute-value-bytes', env: 'BURNRATE_MAX_ATTRIBUTE_VALUE_BYTES', help: 'attribute values are truncated to this size (default 65536)' },
   migrate: { flag: 'migrate', env: 'BURNRATE_MIGRATE', help: 'run migrations at start' },
+  spoolDir: { flag: 'spool-dir', env: 'BURNRATE_SPOOL_DIR', help: 'disk spool: acknowledge once fsynced here (default: memory-only, see docs/durability.md)' },
+  spoolMaxBytes: { flag: 'spool-max-bytes', env: 'BURNRATE_SPOOL_MAX_BYTES', help: 'bound on spool bytes on disk; over it 503 (default 1 GiB)' },
+  shutdownFlushMs: { flag: 'shutdown-flush-ms', env: 'BURNRATE_SHUTDOWN_FLUSH_MS', help: 'on stop, wait this long for the spool to drain; the rest stays on disk (default 10000)' },
+  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "token1=tenantA,token2" (Bearer or X-API-Key; prefer the env variable)' },
+  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of token[=tenant] entries, one per line' },
+  tlsCert: { flag: 'tls-cert', env: 'BURNRATE_TLS_CERT', help: 'PEM certificate (chain) for TLS on both ports' },
+  tlsKey: { flag: 'tls-key', env: 'BURNRATE_TLS_KEY', help: 'PEM private key for TLS on both ports' },
 };

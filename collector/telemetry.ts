@@ -55,6 +55,16 @@ export class CollectorTelemetry {
     help: 'Bytes accepted but not yet inserted into ClickHouse',
     registers: [this.registry],
   });
+  readonly spoolBytes = new Gauge({
+    name: 'burnrate_collector_spool_bytes',
+    help: 'Bytes in the disk spool (acknowledged, not yet inserted into ClickHouse)',
+    registers: [this.registry],
+  });
+  readonly spoolCorruptRecords = new Counter({
+    name: 'burnrate_collector_spool_corrupt_records_total',
+    help: 'Spool segments found with a torn or corrupt tail (cut off) or unreadable (set aside) at replay',
+    registers: [this.registry],
+  });
   readonly clickhouseErrors = new Counter({
     name: 'burnrate_collector_clickhouse_errors_total',
     help: 'Failed ClickHouse insert attempts by error code (network when there was no answer)',

@@ -182,7 +182,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       clearInterval(ticker);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await provider.shutdown().catch(() => {});
+      // Flush what is queued, but do not hang on a receiver that is already gone.
+      await Promise.race([provider.shutdown().catch(() => {}), sleep(3000)]);
     },
   };
   return demo;

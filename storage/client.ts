@@ -16,7 +16,7 @@ export interface Clickhouse {
   /** Inserts rows given as objects. */
   insertJson(table: string, rows: readonly object[]): Promise<void>;
   /** Inserts pre-encoded rows (one stream or buffer) in the named format. */
-  insertRaw(table: string, columns: readonly string[] | undefined, format: 'TabSeparated' | 'RowBinary' | 'JSONEachRow', body: Readable): Promise<void>;
+  insertRaw(table: string, columns: readonly string[], format: 'TabSeparated' | 'RowBinary', body: Readable): Promise<void>;
   ping(): Promise<boolean>;
   serverVersion(): Promise<string>;
   close(): Promise<void>;
@@ -61,7 +61,14 @@ export function connectClickhouse(config: ClickhouseConfig, options: ClickhouseO
       await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
     },
     async insertRaw(table, columns, format, body) {
-      await client.insert({ table, values: body, format, ...(columns ? { columns: columns as [string, ...string[]] } : {}) });
+      // RowBinary is not in the client's insert() formats; exec() streams any INSERT body.
+      const query = `INSERT INTO ${identifier(table)} (${columns.map(identifier).join(', ')}) FORMAT ${format}`;
+      const result = await client.exec({ query, values: body });
+      result.stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        result.stream.once('end', resolve);
+        result.stream.once('error', reject);
+      });
     },
     async ping() {
       const result = await client.ping();

@@ -104,6 +104,8 @@ async function run(args: string[]): Promise<number> {
   });
   await demo.stop();
   console.log('demo: stopped');
+  // The exporter may still hold retry timers for a receiver that is gone; they must not keep us alive.
+  setTimeout(() => process.exit(0), 200).unref();
   return 0;
 }
 

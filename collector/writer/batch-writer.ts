@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Clickhouse } from '../../storage/client.ts';
 import { errorLabel } from '../../storage/errors.ts';
-import type { TableSpec } from './table-spec.ts';
+import type { InsertTarget, TableSpec } from './table-spec.ts';
+import { RowBinaryWriter } from '../rows/row-binary.ts';
 import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from './errors.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 
@@ -43,7 +44,7 @@ interface Waiter {
 }
 
 interface Batch {
-  spec: TableSpec<unknown>;
+  spec: InsertTarget;
   chunks: Buffer[];
   rows: number;
   bytes: number;
@@ -53,19 +54,25 @@ interface Batch {
 
 /** Pre-serialized rows for one table (what `encode` returns and `submitEncoded` takes). */
 export interface EncodedRows {
-  spec: TableSpec<unknown>;
+  spec: InsertTarget;
   body: Buffer;
   rows: number;
 }
 
+const scratch = new RowBinaryWriter(1 << 20);
+
 export function encodeRows<Row>(spec: TableSpec<Row>, rows: readonly Row[]): EncodedRows {
+  if ('writeRowBinary' in spec) {
+    for (const row of rows) spec.writeRowBinary(scratch, row);
+    return { spec: { table: spec.table, columns: spec.columns, format: 'RowBinary' }, body: scratch.take(), rows: rows.length };
+  }
   let text = '';
   for (const row of rows) text += spec.toTsv(row);
-  return { spec: spec as TableSpec<unknown>, body: Buffer.from(text, 'utf8'), rows: rows.length };
+  return { spec: { table: spec.table, columns: spec.columns, format: 'TabSeparated' }, body: Buffer.from(text, 'utf8'), rows: rows.length };
 }
 
 /**
- * Batches rows from many requests per table and inserts them as TabSeparated.
+ * Batches rows from many requests per table and inserts them in one request per batch.
  * `submit` resolves only once the rows are in ClickHouse: a request is acknowledged after that.
  */
 export class BatchWriter {
@@ -123,7 +130,7 @@ export class BatchWriter {
     for (const batch of [...this.batches.values()]) this.seal(batch);
   }
 
-  private batchFor(spec: TableSpec<unknown>): Batch {
+  private batchFor(spec: InsertTarget): Batch {
     let batch = this.batches.get(spec.table);
     if (!batch) {
       batch = { spec, chunks: [], rows: 0, bytes: 0, waiters: [] };
@@ -162,7 +169,7 @@ export class BatchWriter {
     batch.chunks = [];
     const started = process.hrtime.bigint();
     const outcome = await withRetry(
-      () => this.ch.insertRaw(batch.spec.table, batch.spec.columns, 'TabSeparated', Readable.from([body], { objectMode: false })),
+      () => this.ch.insertRaw(batch.spec.table, batch.spec.columns, batch.spec.format, Readable.from([body], { objectMode: false })),
       this.options.retry,
       (err) => this.observer.insertError(batch.spec.table, errorLabel(err)),
     );

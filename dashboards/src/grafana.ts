@@ -94,7 +94,7 @@ function fieldConfig(panel: PanelSpec) {
     defaults.thresholds = { mode: 'absolute', steps: panel.thresholds.map(([value, color]) => ({ color, value })) };
     defaults.color = { mode: 'thresholds' };
   }
-  const overrides: unknown[] = [];
+  const overrides: Array<{ matcher: { id: string; options: string }; properties: Array<{ id: string; value: unknown }> }> = [];
   for (const [column, unit] of Object.entries(panel.columnUnits ?? {})) {
     overrides.push({ matcher: { id: 'byName', options: column }, properties: [{ id: 'unit', value: unit }] });
   }
@@ -107,8 +107,38 @@ function fieldConfig(panel: PanelSpec) {
   return { defaults, overrides };
 }
 
-function panelJson(panel: PanelSpec, id: number, gridPos: { x: number; y: number; w: number; h: number }) {
-  const json: Record<string, unknown> = {
+export interface TargetJson {
+  refId: string;
+  datasource: typeof DATASOURCE;
+  editorType: 'sql';
+  format: number;
+  rawSql: string;
+}
+
+export interface PanelJson {
+  id: number;
+  type: PanelType;
+  title: string;
+  description: string;
+  datasource: typeof DATASOURCE;
+  gridPos: { x: number; y: number; w: number; h: number };
+  fieldConfig: ReturnType<typeof fieldConfig>;
+  options: Record<string, unknown>;
+  targets: TargetJson[];
+  interval?: string;
+}
+
+export interface VariableJson {
+  type: 'query' | 'textbox';
+  name: string;
+  label: string;
+  datasource?: typeof DATASOURCE;
+  query: string | { editorType: 'sql'; rawSql: string };
+  [key: string]: unknown;
+}
+
+function panelJson(panel: PanelSpec, id: number, gridPos: PanelJson['gridPos']): PanelJson {
+  const json: PanelJson = {
     id,
     type: panel.type,
     title: panel.title,
@@ -131,7 +161,7 @@ function panelJson(panel: PanelSpec, id: number, gridPos: { x: number; y: number
   return json;
 }
 
-function variableJson(variable: VariableSpec) {
+function variableJson(variable: VariableSpec): VariableJson {
   if (variable.kind === 'textbox') {
     return {
       type: 'textbox',

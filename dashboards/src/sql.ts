@@ -36,3 +36,16 @@ export const TRACE_ID = 'lower(${trace_id:singlequote})';
 export const traceWindow = (column: string) =>
   `${column} >= (SELECT min(start) FROM trace_index WHERE trace_id = ${TRACE_ID})
   AND ${column} <= (SELECT max(end) FROM trace_index WHERE trace_id = ${TRACE_ID})`;
+
+/** A number of seconds as a short duration label: 300 -> '5m', 3600 -> '1h', 2592000 -> '30d'. */
+export const durationLabel = (seconds: string) =>
+  `multiIf(${seconds} % 86400 = 0, concat(toString(intDiv(${seconds}, 86400)), 'd'), ${seconds} % 3600 = 0, concat(toString(intDiv(${seconds}, 3600)), 'h'), concat(toString(intDiv(${seconds}, 60)), 'm'))`;
+
+/** A nullable number as text with two decimals, '–' for NULL (no data). */
+export const numberText = (value: string, suffix = '') => `if(isNull(${value}), '–', concat(toString(round(assumeNotNull(${value}), 2)), '${suffix}'))`;
+
+/**
+ * The SLO objective as a fraction (0.999). The engine stores the objective as written; taking
+ * values above 1 as percent keeps the dashboards right either way.
+ */
+export const OBJECTIVE_FRACTION = 'if(objective > 1, objective / 100, objective)';

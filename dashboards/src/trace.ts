@@ -1,6 +1,10 @@
 import { UIDS, type DashboardSpec } from './grafana.ts';
 import { KIND_NAME, STATUS_NAME, TRACE_ID, traceWindow } from './sql.ts';
 
+/** OTLP SeverityNumber ranges (1-4 trace, 5-8 debug, 9-12 info, 13-16 warn, 17-20 error, 21-24 fatal) as Grafana log levels. */
+const SEVERITY_LEVEL =
+  "multiIf(severity_number = 0, 'unknown', severity_number <= 4, 'trace', severity_number <= 8, 'debug', severity_number <= 12, 'info', severity_number <= 16, 'warn', severity_number <= 20, 'error', 'critical')";
+
 const SPANS_OF_TRACE = `FROM spans
 WHERE trace_id = ${TRACE_ID}
   AND ${traceWindow('timestamp')}`;
@@ -8,7 +12,7 @@ WHERE trace_id = ${TRACE_ID}
 export const trace: DashboardSpec = {
   uid: UIDS.trace,
   title: 'burnrate / Trace',
-  description: 'All spans of one trace id, found through trace_index whatever the time picker says.',
+  description: 'All spans of one trace id and its logs, found through trace_index and logs_trace_index whatever the time picker says.',
   // The trace's own time window comes from trace_index; a wide default keeps the picker out of the way.
   time: { from: 'now-7d', to: 'now' },
   variables: [
@@ -78,6 +82,27 @@ ORDER BY start_time_ns`,
 ${SPANS_OF_TRACE}
 ORDER BY start_time_ns, span_id`,
       columnUnits: { Offset: 'ms', Duration: 'ms' },
+    },
+    {
+      title: 'Logs',
+      description: 'Log records carrying this trace id, in time order (found through logs_trace_index).',
+      type: 'logs',
+      width: 24,
+      height: 10,
+      options: { showTime: true, wrapLogMessage: true, sortOrder: 'Ascending', enableLogDetails: true },
+      sql: `SELECT
+  timestamp,
+  body,
+  if(severity_text != '', lower(severity_text), ${SEVERITY_LEVEL}) AS level,
+  service_name,
+  span_id,
+  trace_id
+FROM logs
+WHERE trace_id = ${TRACE_ID}
+  AND service_name IN (SELECT service_name FROM logs_trace_index WHERE trace_id = ${TRACE_ID})
+  AND timestamp >= (SELECT min(start) FROM logs_trace_index WHERE trace_id = ${TRACE_ID})
+  AND timestamp <= (SELECT max(end) FROM logs_trace_index WHERE trace_id = ${TRACE_ID})
+ORDER BY time_ns, observed_time_ns`,
     },
   ],
 };

@@ -134,7 +134,7 @@ export const sloSchema = z
     labels: stringMap,
     objective,
     period: z.union([
-      durationText.refine((s) => (parseDuration(s) ?? 0) >= 3600 && (parseDuration(s) ?? 0) % 60 === 0, 'a rolling period must be whole minutes and at least 1h'),
+      z.string().refine((s) => (parseDuration(s) ?? 0) >= 3600 && (parseDuration(s) ?? 0) % 60 === 0, 'a rolling period is a duration of whole minutes, at least 1h (7d, 28d, 30d); a calendar period is { calendar: week|month, timeZone }'),
       z.strictObject({
         calendar: z.enum(['week', 'month']),
         timeZone: z.string().default('UTC').refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),

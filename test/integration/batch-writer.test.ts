@@ -3,12 +3,9 @@ import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts'
 import { spanRow, resource, scope } from '../support/rows.ts';
 import { BatchWriter, DEFAULT_BATCH_WRITER_OPTIONS } from '../../collector/writer/batch-writer.ts';
 import { QueueFullError, StorageUnavailableError } from '../../collector/writer/errors.ts';
-import { SPAN_COLUMNS, spanToTsv } from '../../collector/rows/spans-tsv.ts';
-import type { TableSpec } from '../../collector/writer/table-spec.ts';
-import type { SpanRow } from '../../collector/rows/types.ts';
+import { SPANS_TABLE as SPANS } from '../../collector/signals/traces.ts';
 import { connectClickhouse } from '../../storage/client.ts';
 
-const SPANS: TableSpec<SpanRow> = { table: 'spans', columns: SPAN_COLUMNS, toTsv: spanToTsv };
 
 const HOSTILE = ["it's", 'back\\slash', 'trailing\\', "\\'", 'nul\0byte', 'new\nline\r\n', 'tab\there', 'emoji 🔥 漢字', "'); DROP TABLE spans; --", "['a','b']", '', '\\N'];
 
@@ -19,7 +16,7 @@ describe('BatchWriter against a real ClickHouse', () => {
   });
   afterAll(async () => db?.close());
 
-  it('hostile strings in every kind of column round-trip through TabSeparated', async () => {
+  it('hostile strings in every kind of column round-trip through RowBinary', async () => {
     const writer = new BatchWriter(db.ch, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 10 });
     const rows = HOSTILE.map((text, i) =>
       spanRow({

@@ -3,15 +3,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DASHBOARDS, renderDashboards } from '../../dashboards/src/index.ts';
-import { DATASOURCE, UIDS, buildDashboard, type Dashboard } from '../../dashboards/src/grafana.ts';
+import { DATASOURCE, UIDS, buildDashboard, type Dashboard, type VariableJson } from '../../dashboards/src/grafana.ts';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { ALL, PORTABLE_MACROS, expandQuery, macroArgs, macrosUsed, type QueryContext } from '../support/grafana-macros.ts';
-import { SEED, seedRows, type Row } from '../support/dashboard-seed.ts';
+import { METRIC_SEED, SEED, SLO_SEED, logRows, metricRows, seedRows, sloRows, type Row } from '../support/dashboard-seed.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const JSON_DIR = join(ROOT, 'dashboards', 'json');
 const committed = new Map(readdirSync(JSON_DIR).filter((f) => f.endsWith('.json')).map((f) => [f, readFileSync(join(JSON_DIR, f), 'utf8')]));
 const dashboards: Dashboard[] = [...committed.values()].map((text) => JSON.parse(text));
+
+const variableSql = (v: VariableJson) => (typeof v.query === 'object' ? v.query.rawSql : '');
 
 interface Query {
   where: string;
@@ -21,7 +23,7 @@ interface Query {
 /** Every SQL text of a dashboard: panel targets and query variables. */
 function queriesOf(d: Dashboard): Query[] {
   const out: Query[] = [];
-  for (const v of d.templating.list) if ('query' in v && typeof v.query === 'object') out.push({ where: `variable ${v.name}`, sql: v.query.rawSql });
+  for (const v of d.templating.list) if (typeof v.query === 'object') out.push({ where: `variable ${v.name}`, sql: v.query.rawSql });
   for (const p of d.panels) for (const t of p.targets) out.push({ where: `panel "${p.title}"`, sql: t.rawSql });
   return out;
 }
@@ -54,7 +56,7 @@ describe('dashboard JSON', () => {
         expect(p.datasource, `${d.uid} ${p.title}`).toEqual(DATASOURCE);
         for (const t of p.targets) expect(t.datasource).toEqual(DATASOURCE);
       }
-      for (const v of d.templating.list) if (v.type === 'query') expect((v as { datasource: unknown }).datasource).toEqual(DATASOURCE);
+      for (const v of d.templating.list) if (v.type === 'query') expect(v.datasource).toEqual(DATASOURCE);
     }
   });
 
@@ -95,9 +97,9 @@ describe('dashboard JSON', () => {
     let links = 0;
     for (const d of dashboards) {
       for (const p of d.panels) {
-        for (const o of p.fieldConfig.overrides as Array<{ properties: Array<{ id: string; value: Array<{ url: string }> }> }>) {
+        for (const o of p.fieldConfig.overrides) {
           for (const prop of o.properties.filter((x) => x.id === 'links')) {
-            for (const { url } of prop.value) {
+            for (const { url } of prop.value as Array<{ url: string }>) {
               links++;
               const m = /^\/d\/([\w-]+)\?(.*)$/.exec(url);
               expect(m, url).not.toBeNull();
@@ -233,6 +235,93 @@ const EXPECTED: Record<string, Check> = {
     expect(rows[2]!.parentSpanID).toBe(rows[1]!.spanID);
     expect(rows.every((r) => r.traceID === SEED.traceId)).toBe(true);
   },
+  [`${UIDS.trace}/Logs`]: (rows) => {
+    expect(rows.map((r) => [r.service_name, r.body, r.level])).toEqual([
+      ['checkout', 'checkout started', 'info'],
+      ['products', 'looked up 3 products', 'debug'],
+    ]);
+    expect(String(rows[0]!.timestamp)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  },
+
+  [`${UIDS.sloOverview}/service`]: (rows) => expect(rows.map((r) => r.service)).toEqual(['checkout', 'products']),
+  [`${UIDS.sloOverview}/SLOs`]: (rows) => {
+    expect(rows.map((r) => [r.SLO, r.Service, r.Name, r['Burn rates'], r.Alert])).toEqual([
+      [SLO_SEED.checkout, 'checkout', 'Checkout availability', '5m 20x  30m 16x  1h 15x  6h 2x', 'page'],
+      [SLO_SEED.products, 'products', 'Products latency', '5m 0.5x  30m 0.4x  1h 0.3x  6h –', 'ok'],
+    ]);
+    expect(rows.map((r) => [num(r.Objective), num(r.SLI), num(r['Budget remaining'])])).toEqual([
+      [0.999, 0.99, SLO_SEED.budget(9)],
+      [0.99, 0.995, 0.9],
+    ]);
+    expect([num(rows[0]!['Budget exhausted in']), rows[1]!['Budget exhausted in']]).toEqual([86400, null]);
+  },
+  [`${UIDS.sloOverview}/Error budget remaining`]: (rows) => {
+    const series = bySeries(rows, 'slo_id');
+    expect(series[SLO_SEED.checkout]!.map((r) => num(r.value))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(SLO_SEED.budget));
+    expect(series[SLO_SEED.products]!.every((r) => num(r.value) === 0.9)).toBe(true);
+  },
+  [`${UIDS.sloOverview}/SLI`]: (rows) => {
+    const series = bySeries(rows, 'slo_id');
+    expect(series[SLO_SEED.checkout]!.map((r) => num(r.value))).toEqual(Array(10).fill(0.99));
+    expect(series[SLO_SEED.products]).toHaveLength(10);
+  },
+
+  [`${UIDS.sloDetail}/service`]: (rows) => expect(rows.map((r) => r.service)).toEqual(['checkout', 'products']),
+  [`${UIDS.sloDetail}/slo`]: (rows) => expect(rows.map((r) => r.slo_id)).toEqual([SLO_SEED.checkout, SLO_SEED.products]),
+  [`${UIDS.sloDetail}/Objective`]: (rows) => expect(rows.map((r) => num(r.Objective))).toEqual([0.999]),
+  [`${UIDS.sloDetail}/SLI`]: (rows) => expect(rows.map((r) => num(r.SLI))).toEqual([0.99]),
+  [`${UIDS.sloDetail}/Budget remaining`]: (rows) => expect(rows.map((r) => num(r['Budget remaining']))).toEqual([SLO_SEED.budget(9)]),
+  [`${UIDS.sloDetail}/Budget exhausted in`]: (rows) => expect(rows.map((r) => num(r['Budget exhausted in']))).toEqual([86400]),
+  [`${UIDS.sloDetail}/Alert`]: (rows) => expect(rows).toEqual([{ Alert: 'page' }]),
+  [`${UIDS.sloDetail}/Alert tiers`]: (rows) => {
+    expect(rows.map((r) => [r.Severity, r.Windows, num(r.Threshold), num(r['Burn rate (long)']), num(r['Burn rate (short)']), r.Burning])).toEqual([
+      ['page', '1h / 5m', 14.4, 15, 20, 'true'],
+      ['ticket', '6h / 30m', 6, 2, 16, 'false'],
+    ]);
+  },
+  [`${UIDS.sloDetail}/SLI over time`]: (rows) => {
+    expect(rows).toHaveLength(10);
+    for (const r of rows) expect([num(r.SLI), num(r.Objective)]).toEqual([0.99, 0.999]);
+  },
+  [`${UIDS.sloDetail}/Burn rate per window`]: (rows) => {
+    const series = bySeries(rows, 'series');
+    expect(Object.keys(series).sort()).toEqual(['burn 1h', 'burn 30m', 'burn 5m', 'burn 6h', 'threshold page 1h/5m', 'threshold ticket 6h/30m']);
+    for (const r of series['burn 5m']!) expect(num(r.value)).toBe(20);
+    for (const r of series['threshold page 1h/5m']!) expect(num(r.value)).toBe(14.4);
+    expect(series['burn 5m']).toHaveLength(10);
+  },
+  [`${UIDS.sloDetail}/Error budget remaining`]: (rows) =>
+    expect(rows.map((r) => num(r['Budget remaining']))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(SLO_SEED.budget)),
+  [`${UIDS.sloDetail}/Alert timeline`]: (rows) => {
+    const series = bySeries(rows, 'kind');
+    expect(Object.keys(series).sort()).toEqual(['no-data', 'page', 'ticket']);
+    expect(series.page!.map((r) => num(r.value))).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(series.ticket!.every((r) => num(r.value) === 0)).toBe(true);
+  },
+  [`${UIDS.sloDetail}/Notifications`]: (rows) => {
+    expect(rows.map((r) => [r.Channel, r.Outcome, num(r['HTTP status']), num(r.Attempts), r.Error])).toEqual([
+      ['slack', 'failed', 500, 3, 'HTTP 500'],
+      ['webhook', 'delivered', 200, 1, ''],
+    ]);
+  },
+
+  [`${UIDS.metrics}/service`]: (rows) => expect(rows.map((r) => r.service_name)).toEqual(['checkout']),
+  [`${UIDS.metrics}/metric`]: (rows) => expect(rows.map((r) => r.metric_name)).toEqual(Object.values(METRIC_SEED).sort()),
+  [`${UIDS.metrics}/Gauge`]: (rows) => expect(rows.map((r) => [r.series, num(r.value)])).toEqual([['queue=orders', 1], ['queue=orders', 2], ['queue=orders', 3]]),
+  [`${UIDS.metrics}/Sum`]: (rows) => {
+    expect(rows.map((r) => r.series)).toEqual(Array(3).fill('queue=orders (per second)'));
+    for (const r of rows) expect(num(r.value) * SEED.interval).toBeCloseTo(10, 9);
+  },
+  [`${UIDS.metrics}/Histogram mean`]: (rows) => expect(rows.map((r) => [r.series, num(r.value)])).toEqual(Array(3).fill([METRIC_SEED.histogram, 0.1])),
+  [`${UIDS.metrics}/Histogram count`]: (rows) => {
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(num(r.value) * SEED.interval).toBeCloseTo(20, 9);
+  },
+  [`${UIDS.metrics}/Latest points`]: (rows) => {
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ Type: 'histogram (delta)', Attributes: METRIC_SEED.histogram, Value: 'count 20, sum 2' });
+  },
+
   [`${UIDS.trace}/Spans`]: (rows) => {
     expect(rows.map((r) => [num(r.Offset), r.Service, r.Kind, r.Status])).toEqual([
       [0, 'checkout', 'server', 'ok'],
@@ -248,6 +337,15 @@ const SELECTIONS: Record<string, Record<string, string | string[]>> = {
   [UIDS.serviceDetail]: { service: 'checkout', operation: ALL },
   // Upper case on purpose: the dashboard lowercases what a user pastes.
   [UIDS.trace]: { trace_id: SEED.traceId.toUpperCase() },
+  [UIDS.sloOverview]: { service: ALL },
+  [UIDS.sloDetail]: { service: ALL, slo: SLO_SEED.checkout },
+  [UIDS.metrics]: { service: 'checkout', metric: METRIC_SEED.histogram },
+};
+
+/** Panels that show one kind of metric are tested with a metric of that kind. */
+const PANEL_SELECTIONS: Record<string, Record<string, string>> = {
+  [`${UIDS.metrics}/Gauge`]: { metric: METRIC_SEED.gauge },
+  [`${UIDS.metrics}/Sum`]: { metric: METRIC_SEED.sum },
 };
 
 describe('dashboard queries on ClickHouse, on seeded spans', () => {
@@ -255,18 +353,23 @@ describe('dashboard queries on ClickHouse, on seeded spans', () => {
   beforeAll(async () => {
     db = await createTestDatabase('dashboards');
     await db.ch.insertJson('spans', seedRows());
+    await db.ch.insertJson('logs', logRows());
+    for (const [table, rows] of [...Object.entries(sloRows()), ...Object.entries(metricRows())]) {
+      // One insert per row: ReplacingMergeTree versions must land in separate parts to be tested.
+      for (const row of rows) await db.ch.insertJson(table, [row]);
+    }
   });
   afterAll(async () => db?.close());
 
   const run = async (sql: string, ctx: QueryContext) => db.ch.query<Row>(expandQuery(sql, ctx));
 
   /** Resolves the dashboard's variables in order, the way Grafana refreshes them. */
-  async function contextFor(d: Dashboard): Promise<QueryContext> {
+  async function contextFor(d: Dashboard, panelTitle?: string): Promise<QueryContext> {
     const ctx: QueryContext = { from: SEED.from, to: SEED.to, intervalSeconds: SEED.interval, variables: {} };
     for (const v of d.templating.list) {
-      const value = SELECTIONS[d.uid]?.[v.name];
+      const value = PANEL_SELECTIONS[`${d.uid}/${panelTitle}`]?.[v.name] ?? SELECTIONS[d.uid]?.[v.name];
       expect(value, `no test selection for ${d.uid} $${v.name}`).toBeDefined();
-      const options = v.type === 'query' ? (await run((v as { query: { rawSql: string } }).query.rawSql, ctx)).map((r) => String(Object.values(r)[0])) : undefined;
+      const options = v.type === 'query' ? (await run(variableSql(v), ctx)).map((r) => String(Object.values(r)[0])) : undefined;
       ctx.variables[v.name] = { value: value!, options };
     }
     return ctx;
@@ -281,15 +384,15 @@ describe('dashboard queries on ClickHouse, on seeded spans', () => {
     for (const v of d.templating.list.filter((x) => x.type === 'query')) {
       it(`${d.title}: variable $${v.name}`, async () => {
         const ctx = await contextFor(d);
-        EXPECTED[`${d.uid}/${v.name}`]!(await run((v as { query: { rawSql: string } }).query.rawSql, ctx));
+        EXPECTED[`${d.uid}/${v.name}`]!(await run(variableSql(v), ctx));
       });
     }
     for (const p of d.panels) {
       it(`${d.title}: ${p.title}`, async () => {
-        const ctx = await contextFor(d);
+        const ctx = await contextFor(d, p.title);
         const rows = await run(p.targets[0]!.rawSql, ctx);
         expect(rows.length, 'non-empty on the seed').toBeGreaterThan(0);
-        if (p.type === 'timeseries') {
+        if (p.targets[0]!.format === 0) {
           for (const r of rows) expect(String(r.time)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
           const times = rows.map((r) => String(r.time));
           expect(times, 'sorted by time').toEqual([...times].sort());

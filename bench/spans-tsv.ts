@@ -1,7 +1,7 @@
-import type { AttributeColumns, ResourceInfo, ScopeInfo, SpanRow } from './types.ts';
-import { tsvNumberArray, tsvString, tsvStringArray } from './tsv.ts';
+import type { AttributeColumns, ResourceInfo, ScopeInfo, SpanRow } from '../collector/rows/types.ts';
+import { tsvNumberArray, tsvString, tsvStringArray } from '../collector/rows/tsv.ts';
 
-/** Column order of the TabSeparated rows below (Nested columns are named `parent.child`). */
+/** The TabSeparated span encoder, kept for the insert-format benchmark (RowBinary won). */
 export const SPAN_COLUMNS = [
   'tenant', 'timestamp', 'start_time_ns', 'end_time_ns', 'duration_ns',
   'trace_id', 'span_id', 'parent_span_id', 'trace_state', 'flags',

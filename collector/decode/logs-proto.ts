@@ -1,0 +1,145 @@
+import { newLogRow, type LogRow } from '../rows/log-rows.ts';
+import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo } from '../rows/types.ts';
+import { appendAttributeProto, readAnyValueProto, type AnyValueText } from './any-value.ts';
+import { deriveLogFields, logIdsProblem } from './log-fields.ts';
+import { readResourceProto, readScopeProto } from './otlp-common.ts';
+import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
+import { Rejections } from './rejections.ts';
+import { newResourceInfo, newScopeInfo } from './span-fields.ts';
+import { hex, Reader } from './wire.ts';
+
+// ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1) decoded straight from bytes into
+// LogRows, in the style of traces-proto.ts. The body is stored like an attribute value (log-rows.ts),
+// so it is bounded by maxAttributeValueBytes / maxAnyValueDepth like any other value.
+
+interface Context {
+  tenant: string;
+  limits: DecodeLimits;
+  rows: LogRow[];
+  rejections: Rejections;
+  receivedAt: number;
+  /** Reused for every body: no result object per record. */
+  body: AnyValueText;
+}
+
+/** Decodes a protobuf ExportLogsServiceRequest. Throws PayloadError when the bytes are undecodable. */
+export function decodeLogsProto(body: Uint8Array, options: DecodeOptions): DecodeResult<LogRow> {
+  const reader = new Reader(body);
+  const ctx: Context = {
+    tenant: options.tenant,
+    limits: options.limits,
+    rows: [],
+    rejections: new Rejections('log record'),
+    receivedAt: Math.floor(Date.now() / 1000),
+    body: { type: 'empty', text: '' },
+  };
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) readResourceLogs(reader, ctx); // 1 resource_logs
+    else skipField(reader, tag, 'ExportLogsServiceRequest', 1);
+  }
+  return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
+}
+
+function readResourceLogs(reader: Reader, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const resource = newResourceInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 resource
+        readResourceProto(reader, resource, ctx.limits);
+        break;
+      case 18: // 2 scope_logs
+        readScopeLogs(reader, resource, ctx);
+        break;
+      case 26: // 3 schema_url
+        resource.schemaUrl = reader.string();
+        break;
+      default:
+        skipField(reader, tag, 'ResourceLogs', 3);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readScopeLogs(reader: Reader, resource: ResourceInfo, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const scope = newScopeInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 scope
+        readScopeProto(reader, scope, ctx.limits);
+        break;
+      case 18: // 2 log_records
+        readLogRecord(reader, resource, scope, ctx);
+        break;
+      case 26: // 3 schema_url
+        scope.schemaUrl = reader.string();
+        break;
+      default:
+        skipField(reader, tag, 'ScopeLogs', 3);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readLogRecord(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {
+  const outerEnd = enterMessage(reader);
+  const row = newLogRow(ctx.tenant, resource, scope);
+  let attributesOverLimit = 0;
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 9: // 1 time_unix_nano
+        row.timeNs = reader.fixed64();
+        break;
+      case 16: // 2 severity_number (enum; negative values become out of range and are mapped to 0)
+        row.severityNumber = reader.uint32();
+        break;
+      case 26: // 3 severity_text
+        row.severityText = reader.string();
+        break;
+      case 42: // 5 body
+        readAnyValueProto(reader, ctx.limits, ctx.body);
+        row.body = ctx.body.text;
+        row.bodyType = ctx.body.type;
+        break;
+      case 50: // 6 attributes
+        attributesOverLimit += appendAttributeProto(reader, row.attributes, ctx.limits);
+        break;
+      case 56: // 7 dropped_attributes_count
+        row.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      case 69: // 8 flags
+        row.flags = reader.fixed32();
+        break;
+      case 74: // 9 trace_id
+        row.traceId = hex(reader.bytes());
+        break;
+      case 82: // 10 span_id
+        row.spanId = hex(reader.bytes());
+        break;
+      case 89: // 11 observed_time_unix_nano
+        row.observedTimeNs = reader.fixed64();
+        break;
+      case 98: // 12 event_name
+        row.eventName = reader.string();
+        break;
+      default:
+        // 4 is reserved (a retired field): skipped whatever its wire type
+        if (tag >>> 3 === 4) reader.skip(tag & 7);
+        else skipField(reader, tag, 'LogRecord', 12);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  row.droppedAttributesCount += attributesOverLimit;
+  const problem = logIdsProblem(row);
+  if (problem !== '') {
+    ctx.rejections.add(problem);
+    return;
+  }
+  deriveLogFields(row, ctx.receivedAt);
+  ctx.rows.push(row);
+}

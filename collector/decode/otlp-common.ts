@@ -1,0 +1,147 @@
+import type { DecodeLimits, ResourceInfo, ScopeInfo } from '../rows/types.ts';
+import { appendAttributeProto, appendAttributesJson, KeyValueJsonList } from './any-value.ts';
+import { FieldError, jsonArray, jsonObject, jsonString, jsonUint32, type JsonObject } from './json-fields.ts';
+import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
+import { deriveResourceFields, newResourceInfo, newScopeInfo } from './span-fields.ts';
+import type { Reader } from './wire.ts';
+
+// Resource and InstrumentationScope (and a few scalar reads) shared by the metrics and logs decoders.
+// Same rows as traces-proto.ts / traces-json.ts produce for the same messages.
+
+/** Reads a `Resource` message (reader at its length prefix) into `resource`. */
+export function readResourceProto(reader: Reader, resource: ResourceInfo, limits: DecodeLimits): void {
+  const outerEnd = enterMessage(reader);
+  let overLimit = 0;
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) overLimit += appendAttributeProto(reader, resource.attributes, limits); // 1 attributes
+    else if (tag === 16) resource.droppedAttributesCount = reader.uint32() >>> 0; // 2 dropped_attributes_count
+    else skipField(reader, tag, 'Resource', 2);
+  }
+  leaveMessage(reader, outerEnd);
+  resource.droppedAttributesCount += overLimit;
+  deriveResourceFields(resource);
+}
+
+/** Reads an `InstrumentationScope` message (reader at its length prefix) into `scope`. */
+export function readScopeProto(reader: Reader, scope: ScopeInfo, limits: DecodeLimits): void {
+  const outerEnd = enterMessage(reader);
+  const attributes = new KeyValueJsonList(limits);
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case 10: // 1 name
+        scope.name = reader.string();
+        break;
+      case 18: // 2 version
+        scope.version = reader.string();
+        break;
+      case 26: // 3 attributes
+        attributes.addProto(reader);
+        break;
+      case 32: // 4 dropped_attributes_count
+        scope.droppedAttributesCount = reader.uint32() >>> 0;
+        break;
+      default:
+        skipField(reader, tag, 'InstrumentationScope', 4);
+    }
+  }
+  leaveMessage(reader, outerEnd);
+  scope.attributesJson = attributes.json();
+  scope.droppedAttributesCount += attributes.dropped;
+}
+
+/** `resource` and `schemaUrl` of a Resource{Metrics,Logs} JSON object. */
+export function readResourceJson(parent: JsonObject, limits: DecodeLimits): ResourceInfo {
+  const resource = newResourceInfo();
+  resource.schemaUrl = jsonString(parent, 'schemaUrl');
+  const json = jsonObject(parent, 'resource');
+  if (json === undefined) return resource;
+  const overLimit = appendAttributesJson(jsonArray(json, 'attributes'), resource.attributes, limits);
+  resource.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + overLimit;
+  deriveResourceFields(resource);
+  return resource;
+}
+
+/** `scope` and `schemaUrl` of a Scope{Metrics,Logs} JSON object. */
+export function readScopeJson(parent: JsonObject, limits: DecodeLimits): ScopeInfo {
+  const scope = newScopeInfo();
+  scope.schemaUrl = jsonString(parent, 'schemaUrl');
+  const json = jsonObject(parent, 'scope');
+  if (json === undefined) return scope;
+  scope.name = jsonString(json, 'name');
+  scope.version = jsonString(json, 'version');
+  const attributes = new KeyValueJsonList(limits);
+  attributes.addJson(jsonArray(json, 'attributes'));
+  scope.attributesJson = attributes.json();
+  scope.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + attributes.dropped;
+  return scope;
+}
+
+const DOUBLE_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A double field: a JSON number, "NaN" / "Infinity" / "-Infinity", or a numeric string (proto3 JSON). */
+export function jsonDouble(value: unknown, field: string): number {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity' || (typeof value === 'string' && DOUBLE_TEXT.test(value))) return Number(value);
+  throw new FieldError(`${field} must be a number`);
+}
+
+const INT_TEXT = /^-?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** int64 / sfixed64 (asInt): a decimal string (exact) or a JSON number. */
+export function jsonInt64(value: unknown, field: string): bigint {
+  const n = typeof value === 'string' && INT_TEXT.test(value) ? BigInt(value) : typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined;
+  if (n === undefined || n < INT64_MIN || n > INT64_MAX) throw new FieldError(`${field} must be an int64`);
+  return n;
+}
+
+/** A uint64 count as a number when it is exactly representable, else a bigint (both decoders agree). */
+export function jsonCount(value: unknown, field: string): number | bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? BigInt(value) : typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined;
+  if (n === undefined || n < 0n || n > UINT64_MAX) throw new FieldError(`${field} must be a uint64`);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
+/** A repeated uint64 / fixed64 field. */
+export function jsonCounts(parent: JsonObject, field: string): (number | bigint)[] {
+  const list = jsonArray(parent, field);
+  const out = new Array<number | bigint>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = jsonCount(list[i], field);
+  return out;
+}
+
+/** A repeated double field. */
+export function jsonDoubles(parent: JsonObject, field: string): number[] {
+  const list = jsonArray(parent, field);
+  const out = new Array<number>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = jsonDouble(list[i], field);
+  return out;
+}
+
+/** An optional double: undefined when absent or null. */
+export function jsonOptionalDouble(parent: JsonObject, field: string): number | undefined {
+  const value = parent[field];
+  return value === undefined || value === null ? undefined : jsonDouble(value, field);
+}
+
+/** sint32 / int32: a JSON number or a decimal string. */
+export function jsonInt32(parent: JsonObject, field: string): number {
+  const value = parent[field];
+  if (value === undefined || value === null) return 0;
+  const n = typeof value === 'string' && INT_TEXT.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < -(2 ** 31) || n >= 2 ** 31) throw new FieldError(`${field} must be an int32`);
+  return n;
+}
+
+/** A bool: JSON true/false. */
+export function jsonBool(parent: JsonObject, field: string): boolean {
+  const value = parent[field];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new FieldError(`${field} must be a boolean`);
+  return value;
+}

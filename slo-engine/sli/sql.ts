@@ -1,0 +1,79 @@
+// SQL builders per SLI kind: each yields `SELECT minute, good, total` per minute over [from, to)
+// from the collector's tables. Every value goes through storage/sql.ts.
+import { createHash } from 'node:crypto';
+import { ident, joinSql, raw, sql, type SqlFragment } from '../../storage/sql.ts';
+import { TABLES } from '../../storage/tables.ts';
+import { SPAN_KINDS, type SliSpec, type Slo, type SpanSelector } from '../model.ts';
+import { CUSTOM_TABLES, renderCustomExpression } from './custom-sql.ts';
+import { stableJson } from '../spec/json.ts';
+
+/** Identifies an SLI definition: when it changes, counts are rebuilt under the new hash. */
+export function sliHash(slo: Pick<Slo, 'service' | 'sli'>): string {
+  return createHash('sha256').update(stableJson({ service: slo.service, sli: slo.sli })).digest('hex').slice(0, 16);
+}
+
+const at = (epochSeconds: number) => sql`toDateTime(${epochSeconds})`;
+
+function attributeFilters(column: 'attributes' | 'resource_attributes', attrs: Record<string, string>): SqlFragment[] {
+  return Object.entries(attrs).map(([k, v]) => sql`${ident(`${column}.value`)}[indexOf(${ident(`${column}.key`)}, ${k})] = ${v}`);
+}
+
+function spanFilters(service: string, s: SpanSelector, nameColumn: string): SqlFragment[] {
+  const where = [sql`service_name = ${service}`];
+  if (s.tenant !== undefined) where.push(sql`tenant = ${s.tenant}`);
+  if (s.spanKind !== null) where.push(sql`kind = ${SPAN_KINDS[s.spanKind]}`);
+  if (s.spanNames.length) where.push(sql`has(${s.spanNames}, ${ident(nameColumn)})`);
+  if (s.routes.length) where.push(sql`has(${s.routes}, http_route)`);
+  where.push(...attributeFilters('attributes', s.attributes), ...attributeFilters('resource_attributes', s.resourceAttributes));
+  return where;
+}
+
+/** The per-minute rollup holds exactly these bad definitions (not their union) and no route/attribute columns. */
+function rollupBad(sli: SliSpec): 'errors' | 'http_5xx' | undefined {
+  if (sli.kind !== 'availability') return undefined;
+  if (sli.routes.length || Object.keys(sli.attributes).length || Object.keys(sli.resourceAttributes).length) return undefined;
+  if (sli.bad.statusError && sli.bad.httpStatusAtLeast === null) return 'errors';
+  if (!sli.bad.statusError && sli.bad.httpStatusAtLeast === 500) return 'http_5xx';
+  return undefined;
+}
+
+export class UnsupportedSliError extends Error {}
+
+/** `SELECT minute, good, total` per minute over [from, to) for this SLO's SLI. */
+export function countsQuery(slo: Pick<Slo, 'service' | 'sli'>, from: number, to: number): SqlFragment {
+  const sli = slo.sli;
+  switch (sli.kind) {
+    case 'availability':
+    case 'latency': {
+      const bad = rollupBad(sli);
+      if (bad) {
+        const where = joinSql([sql`minute >= ${at(from)}`, sql`minute < ${at(to)}`, ...spanFilters(slo.service, sli, 'span_name')], ' AND ');
+        return sql`SELECT minute, toUInt64(countMerge(requests) - sumMerge(${ident(bad)})) AS good, toUInt64(countMerge(requests)) AS total
+          FROM ${ident(TABLES.spanRed1m)} WHERE ${where} GROUP BY minute`;
+      }
+      const where = joinSql([sql`timestamp >= ${at(from)}`, sql`timestamp < ${at(to)}`, ...spanFilters(slo.service, sli, 'name')], ' AND ');
+      let good: SqlFragment;
+      if (sli.kind === 'latency') good = sql`duration_ns <= ${sli.thresholdNs}`;
+      else {
+        const badParts: SqlFragment[] = [];
+        if (sli.bad.statusError) badParts.push(raw('status_code = 2'));
+        if (sli.bad.httpStatusAtLeast !== null) badParts.push(sql`http_status_code >= ${sli.bad.httpStatusAtLeast}`);
+        good = sql`NOT (${joinSql(badParts, ' OR ')})`;
+      }
+      return sql`SELECT toStartOfMinute(timestamp) AS minute, toUInt64(countIf(${good})) AS good, toUInt64(count()) AS total
+        FROM ${ident(TABLES.spans)} WHERE ${where} GROUP BY minute`;
+    }
+    case 'custom': {
+      const table = CUSTOM_TABLES[sli.table]!;
+      const time = ident(table.timeColumn);
+      const expr = (e: string) => raw(renderCustomExpression(e, sli.table));
+      return sql`SELECT toStartOfMinute(${time}) AS minute, toUInt64(${expr(sli.good)}) AS good, toUInt64(${expr(sli.total)}) AS total
+        FROM ${ident(sli.table)} WHERE ${time} >= ${at(from)} AND ${time} < ${at(to)} AND (${expr(sli.where)}) GROUP BY minute`;
+    }
+    case 'metric-ratio':
+    case 'metric-latency':
+      throw new UnsupportedSliError(
+        `SLI kind ${sli.kind} needs the metrics tables (storage/migrations/metrics.ts), which this build does not have yet`,
+      );
+  }
+}
