@@ -5,6 +5,7 @@ import type { Slo } from './model.ts';
 import { evaluateAt } from './engine.ts';
 import { floorMinute, lookbackStart } from './math/windows.ts';
 import { refreshCounts } from './sli/counts.ts';
+import { formatDuration } from './math/duration.ts';
 import { step, type AlertState, type Transition } from './alerts/state-machine.ts';
 
 export interface BacktestOptions {
@@ -50,7 +51,7 @@ export async function backtest(ch: Clickhouse, slos: readonly Slo[], options: Ba
       next.push(...stepped.states);
       for (const t of stepped.transitions) {
         const burning = r.evaluation.tiers.filter((x) => x.severity === t.kind && x.condition === 'true');
-        transitions.push({ ...t, ...(burning.length ? { tier: burning.map((x) => `${x.long / 60}m/${x.short / 60}m`).join(',') } : {}) });
+        transitions.push({ ...t, ...(burning.length ? { tier: burning.map((x) => `${formatDuration(x.long)}/${formatDuration(x.short)}`).join(',') } : {}) });
       }
     }
     states = next;

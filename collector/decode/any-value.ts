@@ -106,12 +106,12 @@ export function readAnyValueProto(
         out.text = String(reader.double());
         break;
       case 42: // 5 array_value
-        if (cutContainer(reader, 1, limits, out)) break;
+        if (cutTopLevelContainer(reader, limits, out)) break;
         out.type = 'array';
         out.text = truncateUtf8(`{"arrayValue":${arrayValueJsonProto(reader, 1, limits)}}`, maxBytes);
         break;
       case 50: // 6 kvlist_value
-        if (cutContainer(reader, 1, limits, out)) break;
+        if (cutTopLevelContainer(reader, limits, out)) break;
         out.type = 'kvlist';
         out.text = truncateUtf8(`{"kvlistValue":${kvlistValueJsonProto(reader, 1, limits)}}`, maxBytes);
         break;
@@ -128,8 +128,8 @@ export function readAnyValueProto(
 }
 
 /** Only with maxAnyValueDepth < 1 can a top-level array/kvlist be cut: it becomes an empty value. */
-function cutContainer(reader: Reader, level: number, limits: DecodeLimits, out: AnyValueText): boolean {
-  if (level <= limits.maxAnyValueDepth) return false;
+function cutTopLevelContainer(reader: Reader, limits: DecodeLimits, out: AnyValueText): boolean {
+  if (limits.maxAnyValueDepth >= 1) return false;
   reader.pos = reader.lengthEnd();
   out.type = 'empty';
   out.text = '';

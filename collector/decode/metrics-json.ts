@@ -102,11 +102,10 @@ function readMetric(
       }
     }
     if (data !== undefined) {
-      const list = data.dataPoints;
-      if (Array.isArray(list)) dataPoints = list;
+      // dataPoints first: a later error then rejects as many points as the metric holds.
+      dataPoints = jsonArray(data, 'dataPoints');
       if (kind === 'sum' || kind === 'histogram' || kind === 'exponential_histogram') metric.temporality = jsonEnum(data, 'aggregationTemporality');
       if (kind === 'sum') metric.isMonotonic = jsonBool(data, 'isMonotonic');
-      dataPoints = jsonArray(data, 'dataPoints');
     }
   } catch (error) {
     if (!(error instanceof FieldError)) throw error;

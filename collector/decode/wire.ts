@@ -10,7 +10,8 @@ export const WIRE_SGROUP = 3;
 export const WIRE_EGROUP = 4;
 export const WIRE_I32 = 5;
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Buffer's `utf8Slice` (public on every Buffer, missing from @types/node). */
+type NodeBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** A cursor over a protobuf message: `pos` advances, `end` bounds the current message. */
 export class Reader {
@@ -24,7 +25,10 @@ export class Reader {
   ) {
     this.pos = start;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.node = (Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as NodeBuffer;
   }
+
+  private readonly node: NodeBuffer;
 
   /** Varint up to 2^53 as a number (lengths, tags, enums, small counts). */
   uint32(): number {
@@ -133,13 +137,8 @@ export class Reader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    if (end - start < 64) {
-      // Short ASCII strings are the common case; skip the TextDecoder call for them.
-      let ascii = true;
-      for (let i = start; i < end; i++) if (this.buf[i]! >= 0x80) { ascii = false; break; }
-      if (ascii) return String.fromCharCode.apply(null, this.buf.subarray(start, end) as unknown as number[]);
-    }
-    return utf8.decode(this.buf.subarray(start, end));
+    // Node's own UTF-8 slice: the fastest decoder here (profiled), and invalid UTF-8 becomes U+FFFD.
+    return this.node.utf8Slice(start, end);
   }
 
   /** Skips one field's value by its wire type (unknown fields are never fatal). */

@@ -19,6 +19,9 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const stringMap = z.record(z.string().min(1), scalar).default({});
 
 export const durationText = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 30s, 5m, 1h, 7d');
+/** A duration that may be zero ("0s"). */
+export const parseDelay = (s: string): number | undefined => (/^0[smhdw]?$/.test(s.trim()) ? 0 : parseDuration(s));
+const delayText = z.string().refine((s) => parseDelay(s) !== undefined, 'must be a duration such as 0s, 30s, 1m');
 const minutes = durationText.refine((s) => (parseDuration(s) ?? 0) % 60 === 0, 'must be a whole number of minutes');
 
 /** Latency thresholds: "300ms", "1.5s", "250us". */
@@ -145,7 +148,7 @@ export const sloSchema = z
       .strictObject({
         tiers: z.array(tier).min(1).optional(),
         minEvents: z.number().int().min(0).default(10),
-        ingestDelay: durationText.default('1m'),
+        ingestDelay: delayText.default('1m'),
         noData: z
           .strictObject({ alert: z.boolean().default(false), after: durationText.default('10m'), severity: z.enum(['page', 'ticket']).default('ticket') })
           .default({ alert: false, after: '10m', severity: 'ticket' }),

@@ -3,7 +3,7 @@ import type { ChannelType, Slo, SliSpec, SpanKindName, TargetSpec, TierSpec } fr
 import { parseDuration } from '../math/duration.ts';
 import { parseDecimal, rational, div, sub } from '../math/rational.ts';
 import { DEFAULT_TIERS } from '../math/windows.ts';
-import { parseLatencyNs, type SloDocument, type TargetDocument } from './schema.ts';
+import { parseDelay, parseLatencyNs, type SloDocument, type TargetDocument } from './schema.ts';
 
 export const DEFAULT_ENV: Record<ChannelType, string> = { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', pagerduty: 'PAGERDUTY_ROUTING_KEY' };
 export const DEFAULT_WEBHOOK_SECRET_ENV = 'WEBHOOK_SECRET';
@@ -71,7 +71,7 @@ export function toModel(doc: SloDocument, file: string, format: Slo['source']['f
     sli: sli(doc),
     tiers,
     minEvents: doc.alerting.minEvents,
-    ingestDelay: seconds(doc.alerting.ingestDelay),
+    ingestDelay: parseDelay(doc.alerting.ingestDelay)!,
     noData: { alert: doc.alerting.noData.alert, after: seconds(doc.alerting.noData.after), severity: doc.alerting.noData.severity },
     notify,
     maintenance: doc.maintenance.map((m) => ({ start: Math.floor(Date.parse(m.start) / 1000), end: Math.ceil(Date.parse(m.end) / 1000), reason: m.reason })),

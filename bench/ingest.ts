@@ -1,0 +1,412 @@
+// Ingest benchmark (`npm run bench:ingest`, issue 7): a private ClickHouse, the collector as a child
+// process, realistic OTLP/HTTP protobuf load from the official serializer, and in the same run the
+// ceiling (RowBinary straight into ClickHouse), the baseline pipeline (protobufjs + JSONEachRow),
+// decoder-alone comparisons, the JSON path, metrics, logs and a backpressure phase.
+//
+//   npm run bench:ingest -- [--spans 400000] [--clients 8] [--only ceiling,e2e,...] [--prof]
+//
+// Phases: decode, ceiling, e2e, baseline, json, metrics, logs, backpressure. Prints a table and writes
+// .bench/ingest.json. See docs/performance.md.
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectClickhouse, ensureDatabase } from '../storage/client.ts';
+import { freePort, startLocalClickhouse } from '../storage/local-server.ts';
+import { migrate } from '../storage/migrate.ts';
+import { TABLES } from '../storage/tables.ts';
+import { decodeTracesProto } from '../collector/decode/traces-proto.ts';
+import { decodeTracesJson } from '../collector/decode/traces-json.ts';
+import { decodeMetricsProto } from '../collector/decode/metrics-proto.ts';
+import { decodeLogsProto } from '../collector/decode/logs-proto.ts';
+import { DEFAULT_DECODE_LIMITS, type SpanRow } from '../collector/rows/types.ts';
+import { SPANS_TABLE } from '../collector/signals/traces.ts';
+import { encodeRows } from '../collector/writer/batch-writer.ts';
+import { SPAN_COLUMNS } from '../collector/rows/spans-row-binary.ts';
+import { logPayloads, metricPayloads, tracePayloads, type Payload } from './ingest/payloads.ts';
+import { drive, percentile, type DriveResult } from './ingest/load.ts';
+import { cpuSeconds, memory, rssSampler, startService, type ServiceProcess } from './ingest/proc.ts';
+import { countDataPoints, countLogRecords, countSpans, LogsRequest, MetricsRequest, spanRowsFromMessage, TraceRequest } from './ingest/baseline-decode.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '400000' },
+    clients: { type: 'string', default: '8' },
+    only: { type: 'string', default: '' },
+    prof: { type: 'boolean', default: false },
+    'keep-clickhouse': { type: 'boolean', default: false },
+  },
+});
+const SPANS = Number(flags.spans);
+const CLIENTS = Number(flags.clients);
+const ONLY = new Set(flags.only ? flags.only.split(',') : []);
+const run = (phase: string) => ONLY.size === 0 || ONLY.has(phase);
+const MiB = 1024 * 1024;
+const DB = 'bench';
+const OPTS = { tenant: '', limits: DEFAULT_DECODE_LIMITS };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, digits = 0) => Number(x.toFixed(digits));
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+function machine() {
+  const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // keep os.cpus()
+  }
+  return { nproc, cpuModel: model, memoryGiB: round(totalmem() / 1024 ** 3, 1), node: process.version, loadAtStart: loadavg().map((x) => round(x, 2)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoder-alone throughput: items/s, best of `iterations` passes over the same payloads.
+
+function bestRate(payloads: Payload[], iterations: number, decode: (body: Uint8Array) => number): number {
+  let best = 0;
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    let items = 0;
+    for (const p of payloads) items += decode(p.body);
+    const rate = items / ((performance.now() - t0) / 1000);
+    best = Math.max(best, rate);
+  }
+  return Math.round(best);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const info = machine();
+  log(`machine: ${info.nproc} cores (${info.cpuModel}), ${info.memoryGiB} GiB, node ${info.node}, load ${info.loadAtStart.join(' ')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'burnrate-bench-ingest-'));
+  const server = await startLocalClickhouse({ dir });
+  const chConfig = { url: server.url, username: 'default', password: '', database: DB };
+  await ensureDatabase(chConfig);
+  const ch = connectClickhouse(chConfig, { requestTimeoutMs: 300_000 });
+  await migrate(ch);
+  const clickhouseVersion = await ch.serverVersion();
+  log(`ClickHouse ${clickhouseVersion} on ${server.url} (data in ${dir})`);
+
+  const results: Record<string, unknown> = {};
+  const collectorEnv = { CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: DB, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '' };
+  const count = async (table: string) => Number((await ch.query<{ n: string }>(`SELECT count() AS n FROM ${table}`))[0]!.n);
+  const truncate = async (...tables: string[]) => {
+    for (const t of tables) await ch.command(`TRUNCATE TABLE IF EXISTS ${t}`);
+  };
+  const SPAN_TABLES = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m];
+  const METRIC_TABLES = [TABLES.metricsGauge, TABLES.metricsSum, TABLES.metricsHistogram, TABLES.metricsExpHistogram, TABLES.metricsSummary, TABLES.httpServerRequests1m];
+  const LOG_TABLES = [TABLES.logs, TABLES.logsTraceIndex];
+  const countMetrics = async () => (await Promise.all(METRIC_TABLES.slice(0, 5).map(count))).reduce((a, b) => a + b, 0);
+
+  /** Waits until `counter()` reaches `expected` (or stops growing for 10 s); returns when it did. */
+  const waitForRows = async (counter: () => Promise<number>, expected: number) => {
+    let last = -1;
+    let lastChange = performance.now();
+    for (;;) {
+      const n = await counter();
+      const now = performance.now();
+      if (n >= expected) return { rows: n, at: now };
+      if (n !== last) {
+        last = n;
+        lastChange = now;
+      } else if (now - lastChange > 10_000) return { rows: n, at: now };
+      await sleep(20);
+    }
+  };
+
+  const startCollector = async (extra: string[] = [], prof = flags.prof): Promise<ServiceProcess & { port: number }> => {
+    const port = await freePort();
+    const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
+    const svc = await startService([...nodeArgs, 'bin/burnrate.js', 'collector', '--host', '127.0.0.1', '--http-port', String(port), '--no-grpc', ...extra], collectorEnv, 'OTLP/HTTP on');
+    return Object.assign(svc, { port });
+  };
+
+  /** One end-to-end run against a collector: drives the load, waits for the rows, reads /proc. */
+  const endToEnd = async (
+    name: string,
+    svc: ServiceProcess & { port: number },
+    path: string,
+    payloads: Payload[],
+    items: number,
+    contentType: 'application/x-protobuf' | 'application/json',
+    counter: () => Promise<number>,
+    stamp: boolean,
+  ) => {
+    const cpu0 = cpuSeconds(svc.pid);
+    const chCpu0 = cpuSeconds(server.pid);
+    const sampler = rssSampler(svc.pid);
+    const before = await counter();
+    const load: DriveResult = await drive(payloads, { url: `http://127.0.0.1:${svc.port}${path}`, contentType, concurrency: CLIENTS, items, stamp });
+    const visible = await waitForRows(async () => (await counter()) - before, load.acked);
+    const cpu = cpuSeconds(svc.pid) - cpu0;
+    const chCpu = cpuSeconds(server.pid) - chCpu0;
+    const mem = memory(svc.pid);
+    sampler.stop();
+    const seconds = (visible.at - load.startedAt) / 1000;
+    const r = {
+      items: load.acked,
+      stored: visible.rows,
+      seconds: round(seconds, 2),
+      perSecond: Math.round(visible.rows / seconds),
+      requests: load.requests,
+      statuses: load.statuses,
+      latencyP50Ms: round(percentile(load.latenciesMs, 50), 1),
+      latencyP99Ms: round(percentile(load.latenciesMs, 99), 1),
+      cpuSeconds: round(cpu, 2),
+      cpuSecondsPer100k: round((cpu / Math.max(1, visible.rows)) * 100_000, 2),
+      clickhouseCpuSecondsPer100k: round((chCpu / Math.max(1, visible.rows)) * 100_000, 2),
+      peakRssMiB: round(mem.peak / MiB, 1),
+      load1: round(loadavg()[0]!, 2),
+    };
+    log(`${name}: ${r.stored}/${r.items} stored in ${r.seconds}s = ${r.perSecond}/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, ${r.cpuSecondsPer100k} CPU s/100k, peak RSS ${r.peakRssMiB} MiB, statuses ${JSON.stringify(load.statuses)}`);
+    return r;
+  };
+
+  try {
+    // ---- payloads (serialized before any clock starts)
+    let t0 = performance.now();
+    const POOL = Math.min(SPANS, 100_000);
+    const traces = tracePayloads({ spans: POOL });
+    const poolBytes = traces.reduce((a, p) => a + p.body.length, 0);
+    log(`payloads: ${traces.length} trace requests, ${POOL} spans, ${round(poolBytes / POOL)} bytes/span, ${round(performance.now() - t0)} ms to serialize`);
+    results.payloads = { spansPerPool: POOL, requests: traces.length, bytesPerSpan: round(poolBytes / POOL), spansPerRequest: '512..2048', clients: CLIENTS };
+
+    // ---- decoders alone (same payloads; best of several passes)
+    if (run('decode')) {
+      const ours = bestRate(traces, 5, (b) => decodeTracesProto(b, OPTS).rows.length);
+      const baseline = bestRate(traces, 5, (b) => countSpans(TraceRequest.decode(b)));
+      const baselineRows = bestRate(traces, 3, (b) => spanRowsFromMessage(TraceRequest.decode(b)).length);
+      // Our whole CPU path minus HTTP: decode + RowBinary encode.
+      const oursEncode = bestRate(traces, 5, (b) => encodeRows(SPANS_TABLE, decodeTracesProto(b, OPTS).rows).rows);
+      const jsonPayloads = tracePayloads({ spans: Math.min(POOL, 50_000), json: true });
+      const oursJson = bestRate(jsonPayloads, 3, (b) => decodeTracesJson(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'), OPTS).rows.length);
+      const metrics = metricPayloads({ points: 100_000 });
+      const logs = logPayloads({ records: 100_000 });
+      results.decode = {
+        tracesProto: { ours, baseline, ratio: round(ours / baseline, 2), baselineWithRowMapping: baselineRows, oursWithRowBinaryEncode: oursEncode },
+        tracesJson: { ours: oursJson },
+        metricsProto: { ours: bestRate(metrics, 5, (b) => decodeMetricsProto(b, OPTS).rows.length), baseline: bestRate(metrics, 5, (b) => countDataPoints(MetricsRequest.decode(b))) },
+        logsProto: { ours: bestRate(logs, 5, (b) => decodeLogsProto(b, OPTS).rows.length), baseline: bestRate(logs, 5, (b) => countLogRecords(LogsRequest.decode(b))) },
+      };
+      const d = results.decode as Record<string, Record<string, number>>;
+      d.metricsProto!.ratio = round(d.metricsProto!.ours! / d.metricsProto!.baseline!, 2);
+      d.logsProto!.ratio = round(d.logsProto!.ours! / d.logsProto!.baseline!, 2);
+      log(`decode alone (items/s): ${JSON.stringify(results.decode)}`);
+    }
+
+    // ---- ceiling: the same rows, RowBinary from the collector's own encoder, straight over HTTP
+    if (run('ceiling')) {
+      await truncate(...SPAN_TABLES);
+      const rows: SpanRow[] = [];
+      for (const p of traces) for (const r of decodeTracesProto(p.body, OPTS).rows) rows.push(r);
+      const bodies: { body: Buffer; rows: number }[] = [];
+      for (let i = 0; i < rows.length; i += 50_000) {
+        const e = encodeRows(SPANS_TABLE, rows.slice(i, i + 50_000));
+        bodies.push({ body: e.body, rows: e.rows });
+      }
+      const query = `INSERT INTO ${TABLES.spans} (${SPAN_COLUMNS.join(', ')}) FORMAT RowBinary`;
+      const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+      const insert = (body: Buffer) =>
+        new Promise<void>((resolve, reject) => {
+          const req = request(`${server.url}/?database=${DB}&query=${encodeURIComponent(query)}`, { method: 'POST', agent, headers: { 'Content-Length': body.length } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (d: string) => (text += d));
+            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`ceiling insert: ${res.statusCode} ${text}`))));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const chCpu0 = cpuSeconds(server.pid);
+      const start = performance.now();
+      let sent = 0;
+      let next = 0;
+      const worker = async () => {
+        while (sent < SPANS) {
+          const b = bodies[next++ % bodies.length]!;
+          sent += b.rows;
+          await insert(b.body);
+        }
+      };
+      await Promise.all([worker(), worker()]);
+      const visible = await waitForRows(() => count(TABLES.spans), sent);
+      agent.destroy();
+      const seconds = (visible.at - start) / 1000;
+      results.ceiling = {
+        rows: visible.rows,
+        seconds: round(seconds, 2),
+        perSecond: Math.round(visible.rows / seconds),
+        insertRows: 50_000,
+        concurrentInserts: 2,
+        clickhouseCpuSecondsPer100k: round(((cpuSeconds(server.pid) - chCpu0) / visible.rows) * 100_000, 2),
+        load1: round(loadavg()[0]!, 2),
+      };
+      log(`ceiling: ${JSON.stringify(results.ceiling)}`);
+    }
+
+    // ---- burnrate end to end (protobuf traces)
+    if (run('e2e')) {
+      await truncate(...SPAN_TABLES);
+      const svc = await startCollector();
+      try {
+        results.e2e = await endToEnd('burnrate traces (protobuf)', svc, '/v1/traces', traces, SPANS, 'application/x-protobuf', () => count(TABLES.spans), true);
+      } finally {
+        await svc.stop();
+      }
+    }
+
+    // ---- baseline pipeline end to end
+    if (run('baseline')) {
+      await truncate(...SPAN_TABLES);
+      const port = await freePort();
+      const svc = Object.assign(await startService(['bin/run-ts.js', 'bench/ingest/baseline-collector.ts', String(port), server.url, DB], {}, 'listening'), { port });
+      try {
+        results.baseline = await endToEnd('baseline traces (protobufjs + JSONEachRow)', svc, '/v1/traces', traces, Math.min(SPANS, 200_000), 'application/x-protobuf', () => count(TABLES.spans), true);
+      } finally {
+        await svc.stop();
+      }
+    }
+
+    // ---- JSON path end to end
+    if (run('json')) {
+      await truncate(...SPAN_TABLES);
+      const jsonPayloads = tracePayloads({ spans: Math.min(POOL, 50_000), json: true });
+      const svc = await startCollector();
+      try {
+        results.json = await endToEnd('burnrate traces (JSON)', svc, '/v1/traces', jsonPayloads, Math.min(SPANS, 200_000), 'application/json', () => count(TABLES.spans), false);
+      } finally {
+        await svc.stop();
+      }
+    }
+
+    // ---- metrics and logs end to end
+    if (run('metrics')) {
+      await truncate(...METRIC_TABLES);
+      const payloads = metricPayloads({ points: 100_000 });
+      const svc = await startCollector();
+      try {
+        results.metrics = await endToEnd('burnrate metrics (protobuf)', svc, '/v1/metrics', payloads, Math.min(SPANS, 200_000), 'application/x-protobuf', countMetrics, false);
+      } finally {
+        await svc.stop();
+      }
+    }
+    if (run('logs')) {
+      await truncate(...LOG_TABLES);
+      const payloads = logPayloads({ records: 100_000 });
+      const svc = await startCollector();
+      try {
+        results.logs = await endToEnd('burnrate logs (protobuf)', svc, '/v1/logs', payloads, Math.min(SPANS, 200_000), 'application/x-protobuf', () => count(TABLES.logs), false);
+      } finally {
+        await svc.stop();
+      }
+    }
+
+    // ---- backpressure: small queue bound, ClickHouse stopped for 10 s under load
+    if (run('backpressure')) {
+      await truncate(...SPAN_TABLES);
+      const QUEUE = 32 * MiB;
+      const PAUSE_MS = 10_000;
+      const svc = await startCollector(['--max-queue-bytes', String(QUEUE)], false);
+      try {
+        const idleRss = memory(svc.pid).rss;
+        const sampler = rssSampler(svc.pid, 50);
+        let paused = false;
+        let pauseDone: Promise<void> | undefined;
+        const items = Math.min(SPANS, 300_000);
+        const load = await drive(traces, {
+          url: `http://127.0.0.1:${svc.port}/v1/traces`,
+          contentType: 'application/x-protobuf',
+          concurrency: CLIENTS,
+          items,
+          stamp: true,
+          maxRetryAfterMs: 500,
+          onAck: (acked) => {
+            // Pause once the pipeline runs at full speed (a fifth of the spans acknowledged).
+            if (!paused && acked >= items / 5) {
+              paused = true;
+              server.pause();
+              log(`backpressure: ClickHouse paused (SIGSTOP) for ${PAUSE_MS / 1000} s`);
+              pauseDone = sleep(PAUSE_MS).then(() => {
+                server.resume();
+                log('backpressure: ClickHouse resumed (SIGCONT)');
+              });
+            }
+          },
+        });
+        await pauseDone;
+        const expected = [...load.ackedStamps.values()].reduce((a, b) => a + b, 0);
+        const visible = await waitForRows(() => count(TABLES.spans), expected);
+        const stored = new Map<number, number>();
+        for (const row of await ch.query<{ s: string; n: string }>(`SELECT substring(trace_id, 1, 8) AS s, count() AS n FROM ${TABLES.spans} GROUP BY s`)) {
+          stored.set(parseInt(row.s, 16), Number(row.n));
+        }
+        let missing = 0;
+        for (const [stamp, n] of load.ackedStamps) if ((stored.get(stamp) ?? 0) < n) missing += n - (stored.get(stamp) ?? 0);
+        const peak = Math.max(sampler.stop(), memory(svc.pid).peak);
+        // In-flight requests (clients × a request body and its decoded rows) and V8 headroom come on top of the queue.
+        const allowance = 64 * MiB;
+        const limit = idleRss + QUEUE + allowance;
+        const throttled = (load.statuses['503'] ?? 0) + (load.statuses['429'] ?? 0);
+        results.backpressure = {
+          maxQueueMiB: QUEUE / MiB,
+          pauseSeconds: PAUSE_MS / 1000,
+          acked: load.acked,
+          storedRows: visible.rows,
+          ackedMissing: missing,
+          statuses: load.statuses,
+          throttledAnswers: throttled,
+          throttledWithRetryAfter: load.retryAfterAnswers,
+          idleRssMiB: round(idleRss / MiB, 1),
+          peakRssMiB: round(peak / MiB, 1),
+          rssLimitMiB: round(limit / MiB, 1),
+          ok: throttled > 0 && load.retryAfterAnswers === throttled && peak <= limit && missing === 0,
+        };
+        log(`backpressure: ${JSON.stringify(results.backpressure)}`);
+      } finally {
+        server.resume();
+        await svc.stop();
+      }
+    }
+  } finally {
+    await ch.close();
+    if (flags['keep-clickhouse']) log(`ClickHouse left running in ${dir}`);
+    else {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- verdicts
+  const r = results as Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const table: Record<string, unknown>[] = [];
+  const row = (target: string, measured: string, goal: string, pass: boolean | undefined) => table.push({ target, measured, goal, result: pass === undefined ? 'n/a' : pass ? 'PASS' : 'FAIL' });
+  if (r.ceiling) table.push({ target: 'ceiling (RowBinary straight into ClickHouse)', measured: `${r.ceiling.perSecond} rows/s`, goal: '', result: '' });
+  if (r.e2e) {
+    table.push({ target: 'burnrate traces end to end', measured: `${r.e2e.perSecond} spans/s, p50 ${r.e2e.latencyP50Ms} ms, p99 ${r.e2e.latencyP99Ms} ms, ${r.e2e.cpuSecondsPer100k} CPU s/100k`, goal: '', result: '' });
+  }
+  if (r.baseline) table.push({ target: 'baseline pipeline end to end', measured: `${r.baseline.perSecond} spans/s, p50 ${r.baseline.latencyP50Ms} ms, p99 ${r.baseline.latencyP99Ms} ms, ${r.baseline.cpuSecondsPer100k} CPU s/100k, peak ${r.baseline.peakRssMiB} MiB`, goal: '', result: '' });
+  if (r.e2e && r.ceiling) row('end to end vs ceiling', `${round((100 * r.e2e.perSecond) / r.ceiling.perSecond)}%`, '>= 50%', r.e2e.perSecond >= 0.5 * r.ceiling.perSecond);
+  if (r.decode) row('protobuf decoder vs baseline decoder', `${r.decode.tracesProto.ratio}x (${r.decode.tracesProto.ours} vs ${r.decode.tracesProto.baseline} spans/s)`, '>= 3x', r.decode.tracesProto.ratio >= 3);
+  if (r.e2e && r.baseline) row('end to end vs baseline pipeline', `${round(r.e2e.perSecond / r.baseline.perSecond, 2)}x`, '>= 3x', r.e2e.perSecond >= 3 * r.baseline.perSecond);
+  if (r.e2e) row('collector peak RSS at full speed', `${r.e2e.peakRssMiB} MiB`, '< 300 MB', r.e2e.peakRssMiB * MiB < 300e6);
+  if (r.backpressure) row('backpressure', `${r.backpressure.throttledAnswers} x 503/429 (${r.backpressure.throttledWithRetryAfter} with Retry-After), peak ${r.backpressure.peakRssMiB} MiB <= ${r.backpressure.rssLimitMiB} MiB, ${r.backpressure.ackedMissing} acked spans missing`, 'bounded + all acked stored', r.backpressure.ok);
+  if (r.json) table.push({ target: 'JSON traces end to end', measured: `${r.json.perSecond} spans/s (decoder alone ${r.decode?.tracesJson.ours ?? '?'} spans/s)`, goal: '', result: '' });
+  if (r.metrics) table.push({ target: 'metrics end to end', measured: `${r.metrics.perSecond} points/s (decoder ${r.decode?.metricsProto.ours ?? '?'}/s vs baseline ${r.decode?.metricsProto.baseline ?? '?'}/s)`, goal: '', result: '' });
+  if (r.logs) table.push({ target: 'logs end to end', measured: `${r.logs.perSecond} records/s (decoder ${r.decode?.logsProto.ours ?? '?'}/s vs baseline ${r.decode?.logsProto.baseline ?? '?'}/s)`, goal: '', result: '' });
+  const loadAtEnd = loadavg().map((x) => round(x, 2));
+  console.table(table);
+  console.log(`load average at start ${info.loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')} (${info.nproc} cores; other processes share them)`);
+  mkdirSync('.bench', { recursive: true });
+  writeFileSync(
+    '.bench/ingest.json',
+    JSON.stringify({ at: new Date().toISOString(), machine: { ...info, loadAtEnd }, clickhouse: clickhouseVersion, spans: SPANS, clients: CLIENTS, results, verdicts: table }, null, 2),
+  );
+  log('wrote .bench/ingest.json');
+}
+
+await main();

@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
+import { sql } from '../../storage/sql.ts';
+import { createEngine } from '../../slo-engine/engine.ts';
+import { buildRouter } from '../../slo-engine/notify/channels.ts';
+import { backtest } from '../../slo-engine/backtest.ts';
+import { sloFromYaml } from '../unit/slo-fixtures.ts';
+import { command as statusCommand } from '../../cli/commands/status.ts';
+import { command as backtestCommand } from '../../cli/commands/backtest.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+// T: a minute boundary two days ago. Spans: 200 per minute from T-4h, 1 error per minute (0.5%)
+// until T-30m, then 80 errors per minute (40%) until T; clean again from T to T+15m.
+const T = Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 2 * 86_400 + 12 * 3600;
+const HOSTILE_ID = `it's "demo" \\ checkout`;
+const SPEC = `id: ${JSON.stringify(HOSTILE_ID)}
+service: "demo's"
+name: Checkout availability
+objective: 99
+period: 30d
+sli: { kind: availability, routes: [/checkout] }
+alerting: { ingestDelay: 0s, minEvents: 100 }
+`;
+const slo = sloFromYaml(SPEC);
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+async function receiver(answer: (path: string, n: number) => number): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const counts = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      const n = (counts.get(path) ?? 0) + 1;
+      counts.set(path, n);
+      received.push({ path, headers: req.headers, body });
+      const status = answer(path, n);
+      res.writeHead(status, status === 429 || status >= 500 ? { 'retry-after': '0' } : {}).end(status < 300 ? 'ok' : 'nope');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function seed(db: TestDatabase, from: number, to: number, errorsPerMinute: number) {
+  // 200 spans per minute, the first `errorsPerMinute` of each minute with status ERROR.
+  await db.ch.command(sql`INSERT INTO spans (timestamp, trace_id, span_id, name, kind, status_code, service_name, http_route, http_status_code, duration_ns)
+    SELECT toDateTime(${from} + intDiv(number, 200) * 60 + 1), 't', toString(number), 'GET /checkout', 2,
+           if(number % 200 < ${errorsPerMinute}, 2, 1), ${"demo's"}, '/checkout', 200, 1000000
+    FROM numbers(${((to - from) / 60) * 200})`);
+}
+
+describe('SLO engine on a real ClickHouse', () => {
+  let db: TestDatabase;
+  let sink: Awaited<ReturnType<typeof receiver>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('slo');
+    await seed(db, T - 4 * 3600, T - 1800, 1);
+    await seed(db, T - 1800, T, 80);
+    await seed(db, T, T + 15 * 60, 0);
+    sink = await receiver(() => 200);
+    env = { SLACK_WEBHOOK_URL: `${sink.url}/slack`, WEBHOOK_URL: `${sink.url}/hook`, WEBHOOK_SECRET: 's3cret', PAGERDUTY_ROUTING_KEY: 'R0UT3', PAGERDUTY_EVENTS_URL: `${sink.url}/pd` };
+  });
+  afterAll(async () => {
+    await sink?.close();
+    await db?.close();
+  });
+
+  const engineAt = (seconds: number, replicaId = 'r1') => {
+    const { router, problems } = buildRouter([slo], env);
+    expect(problems).toEqual([]);
+    let now = seconds * 1000;
+    const engine = createEngine({ ch: db.ch, slos: [slo], router, clock: () => now, replicaId, settleMs: 0, dashboardUrl: 'https://grafana.example/d/slo', sendOptions: { baseDelayMs: 5 } });
+    return { engine, setNow: (s: number) => (now = s * 1000) };
+  };
+
+  it('backfills counts, computes exact burn rates and budget, and pages once on all channels', async () => {
+    const { engine } = engineAt(T + 20);
+    const result = await engine.tick();
+    const e = result.results[0]!.evaluation!;
+    expect(e.end).toBe(T);
+    const byWindow = Object.fromEntries(e.windows.map((w) => [w.seconds, w.burnRate]));
+    expect(byWindow[300]).toBe(40); // 40% errors / 1% budget
+    expect(byWindow[3600]).toBe(20.25); // (30×80 + 30×1) / 12,000 / 1%
+    expect(e.period).toEqual({ good: 48_000n - 2610n, total: 48_000n });
+    expect(e.budgetRemaining).toBe(-4.4375);
+    expect(result.transitions.map((t) => `${t.kind}:${t.status}`)).toEqual(['page:firing']);
+    expect(result.deliveries.map((d) => `${d.channel}:${d.outcome}`).sort()).toEqual(['pagerduty:PAGERDUTY_ROUTING_KEY:sent', 'slack:SLACK_WEBHOOK_URL:sent', 'webhook:WEBHOOK_URL:sent']);
+
+    const slack = sink.received.find((r) => r.path === '/slack')!;
+    const slackBody = JSON.parse(slack.body);
+    expect(slackBody.text).toBe(`[PAGE] Checkout availability (demo's) is burning its error budget — budget remaining -443.75%`);
+    expect(slackBody.blocks[1].fields[0].text).toBe(`*SLO*\nCheckout availability (\`${HOSTILE_ID}\`)`);
+    expect(slackBody.blocks[2].text.text).toContain('🔥 `1h/5m` threshold 14.4x: long 20.25x, short 40x');
+    expect(slackBody.blocks.at(-1).elements[0].url).toBe(`https://grafana.example/d/slo?var-slo=${encodeURIComponent(HOSTILE_ID).replace(/%20/g, '+').replace(/'/g, '%27')}`);
+
+    const hook = sink.received.find((r) => r.path === '/hook')!;
+    expect(hook.headers['x-burnrate-signature']).toBe('sha256=' + createHmac('sha256', 's3cret').update(hook.body).digest('hex'));
+    const am = JSON.parse(hook.body);
+    expect(am).toMatchObject({ version: '4', status: 'firing', groupLabels: { slo_id: HOSTILE_ID, severity: 'page' } });
+    expect(am.alerts[0]).toMatchObject({ status: 'firing', startsAt: new Date(T * 1000).toISOString(), endsAt: '0001-01-01T00:00:00Z' });
+
+    const pd = JSON.parse(sink.received.find((r) => r.path === '/pd')!.body);
+    expect(pd).toMatchObject({ routing_key: 'R0UT3', event_action: 'trigger', dedup_key: `burnrate/${HOSTILE_ID}/page`, payload: { severity: 'critical', source: "demo's" } });
+
+    const rows = await db.ch.query<{ n: string; page: number }>(sql`SELECT toString(count()) AS n, max(page_firing) AS page FROM slo_evaluations WHERE slo_id = ${HOSTILE_ID}`);
+    expect(rows).toEqual([{ n: '1', page: 1 }]);
+    const sent = await db.ch.query<{ channel: string; outcome: string; http_status: number }>(sql`SELECT channel, outcome, http_status FROM slo_notifications WHERE slo_id = ${HOSTILE_ID} AND outcome = 'sent' ORDER BY channel`);
+    expect(sent.map((r) => `${r.channel} ${r.http_status}`)).toEqual(['pagerduty:PAGERDUTY_ROUTING_KEY 200', 'slack:SLACK_WEBHOOK_URL 200', 'webhook:WEBHOOK_URL 200']);
+    const urls = await db.ch.query<{ n: string }>(sql`SELECT toString(count()) AS n FROM slo_notifications WHERE position(error, '127.0.0.1') > 0 OR position(channel, 'http') > 0`);
+    expect(urls).toEqual([{ n: '0' }]);
+  });
+
+  it('a restarted engine mid-incident sends nothing again', async () => {
+    const before = sink.received.length;
+    const { engine } = engineAt(T + 50, 'r2');
+    const result = await engine.tick();
+    expect(result.transitions).toEqual([]);
+    expect(result.states.find((s) => s.kind === 'page')?.status).toBe('firing');
+    expect(sink.received.length).toBe(before);
+  });
+
+  it('resolves the page and lets the ticket fire once the 5m window is clean', async () => {
+    const before = sink.received.length;
+    const { engine } = engineAt(T + 600 + 20, 'r3');
+    const result = await engine.tick();
+    expect(result.transitions.map((t) => `${t.kind}:${t.status}`)).toEqual(['page:resolved', 'ticket:firing']);
+    const pd = sink.received.slice(before).filter((r) => r.path === '/pd').map((r) => JSON.parse(r.body));
+    expect(pd).toContainEqual({ routing_key: 'R0UT3', event_action: 'resolve', dedup_key: `burnrate/${HOSTILE_ID}/page` });
+    const resolvedHook = sink.received.slice(before).filter((r) => r.path === '/hook').map((r) => JSON.parse(r.body)).find((b) => b.status === 'resolved');
+    expect(resolvedHook.alerts[0].endsAt).toBe(new Date((T + 600) * 1000).toISOString());
+  });
+
+  it('backtest replays the incident: ticket (3d/6h at 1x), then page, then the page resolves', async () => {
+    const result = await backtest(db.ch, [slo], { from: T - 3600, to: T + 600, stepSeconds: 60 });
+    expect(result.errors).toEqual([]);
+    expect(result.transitions.map((t) => `${(t.at - T) / 60}m ${t.kind} ${t.status}`)).toEqual(['-27m ticket firing', '-8m page firing', '4m page resolved']);
+  });
+
+  it('the backtest and status commands print what the engine saw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slo-cli-'));
+    writeFileSync(join(dir, 'slo.yaml'), SPEC);
+    const ch = ['--clickhouse-url', db.config.url, '--clickhouse-database', db.config.database];
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      expect(await backtestCommand.run(['--slos', dir, '--from', new Date((T - 3600) * 1000).toISOString(), '--to', String(T + 600), ...ch])).toBe(0);
+      expect(lines).toEqual([
+        `${new Date((T - 1620) * 1000).toISOString().replace('.000Z', 'Z')}  ${HOSTILE_ID}  ticket  firing   3d/6h`,
+        `${new Date((T - 480) * 1000).toISOString().replace('.000Z', 'Z')}  ${HOSTILE_ID}  page    firing   1h/5m`,
+        `${new Date((T + 240) * 1000).toISOString().replace('.000Z', 'Z')}  ${HOSTILE_ID}  page    resolved`,
+        expect.stringMatching(/^3 transition\(s\) in 71 evaluation\(s\)/),
+      ]);
+      lines.length = 0;
+      expect(await statusCommand.run(['--at', String(T + 30), ...ch])).toBe(0);
+      expect(lines[0]).toBe(`${HOSTILE_ID} (demo's): 99% over 30d`);
+      expect(lines[1]).toBe(`  as of ${new Date(T * 1000).toISOString().replace('.000Z', 'Z')}: SLI 94.563%  budget remaining -443.75%  time to exhaustion 0s`);
+      expect(lines[2]).toContain('5m 40x');
+      expect(lines[2]).toContain('1h 20.25x');
+      expect(lines[3]).toBe('  page   1h/5m    > 14.4x: long 20.25x, short 40x  burning');
+      expect(lines.at(-1)).toBe('  alerts: page firing, ticket inactive');
+      lines.length = 0;
+      expect(await statusCommand.run(['--at', String(T + 30), '--json', ...ch])).toBe(0);
+      const json = JSON.parse(lines.join('\n'));
+      expect(json.slos[0]).toMatchObject({ id: HOSTILE_ID, budgetRemaining: -4.4375, alerts: [{ kind: 'page', status: 'firing' }, { kind: 'ticket', status: 'inactive' }] });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('delivery', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('slo_delivery');
+    await seed(db, T - 3600, T, 100);
+  });
+  afterAll(async () => db?.close());
+
+  it('a receiver answering 500 then 200 gets exactly one successful delivery', async () => {
+    const sink = await receiver((_path, n) => (n === 1 ? 500 : 200));
+    try {
+      const { router } = buildRouter([slo], { SLACK_WEBHOOK_URL: `${sink.url}/slack` });
+      const engine = createEngine({ ch: db.ch, slos: [slo], router, clock: () => (T + 5) * 1000, settleMs: 0, sendOptions: { baseDelayMs: 5 } });
+      const result = await engine.tick();
+      expect(result.deliveries).toEqual([expect.objectContaining({ outcome: 'sent', httpStatus: 200, attempts: 2 })]);
+      expect(sink.received.map((r) => r.path)).toEqual(['/slack', '/slack']);
+      const rows = await db.ch.query<{ outcome: string; attempts: number }>(sql`SELECT outcome, attempts FROM slo_notifications WHERE outcome != 'claimed'`);
+      expect(rows).toEqual([{ outcome: 'sent', attempts: 2 }]);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('two replicas ticking at once notify once', async () => {
+    const replicaDb = await createTestDatabase('slo_replicas');
+    const sink = await receiver(() => 200);
+    try {
+      await seed(replicaDb, T - 3600, T, 100);
+      const { router } = buildRouter([slo], { SLACK_WEBHOOK_URL: `${sink.url}/slack`, PAGERDUTY_ROUTING_KEY: 'k', PAGERDUTY_EVENTS_URL: `${sink.url}/pd` });
+      const make = (id: string) => createEngine({ ch: replicaDb.ch, slos: [slo], router, clock: () => (T + 5) * 1000, replicaId: id, settleMs: 1100 });
+      const [a, b] = await Promise.all([make('replica-a').tick(), make('replica-b').tick()]);
+      expect(a.transitions.length + b.transitions.length).toBeGreaterThan(0);
+      expect(sink.received.map((r) => r.path).sort()).toEqual(['/pd', '/slack']);
+    } finally {
+      await sink.close();
+      await replicaDb.close();
+    }
+  });
+
+  it('a 400 is not retried', async () => {
+    const other = await createTestDatabase('slo_400');
+    const sink = await receiver(() => 400);
+    try {
+      await seed(other, T - 3600, T, 100);
+      const { router } = buildRouter([slo], { SLACK_WEBHOOK_URL: `${sink.url}/slack` });
+      const result = await createEngine({ ch: other.ch, slos: [slo], router, clock: () => (T + 5) * 1000, settleMs: 0 }).tick();
+      expect(result.deliveries).toEqual([expect.objectContaining({ outcome: 'failed', httpStatus: 400, attempts: 1, error: 'HTTP 400: nope' })]);
+      expect(sink.received).toHaveLength(1);
+    } finally {
+      await sink.close();
+      await other.close();
+    }
+  });
+});
