@@ -1,12 +1,12 @@
 import { crc32 } from 'node:zlib';
 import type { EncodedRows } from '../writer/batch-writer.ts';
-import type { TableSpec } from '../writer/table-spec.ts';
 
 // One spool record = one EncodedRows (a table's TabSeparated rows from one request):
 //
 //   u32 LE  payload length
 //   u32 LE  CRC32 of the payload
-//   payload = u32 LE header length, header JSON {"t": table, "c": columns, "r": rows}, TSV body
+//   payload = u32 LE header length, header JSON {"t": table, "c": columns, "f": format, "r": rows},
+//             then the body in that insert format (RowBinary or TabSeparated)
 //
 // A record is valid only when its whole payload is present and its checksum matches; a crash
 // mid-append leaves a torn tail that fails one of those checks.
@@ -16,7 +16,7 @@ export const RECORD_HEADER_BYTES = 8;
 export const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
 
 export function encodeRecord(rows: EncodedRows): Buffer {
-  const header = Buffer.from(JSON.stringify({ t: rows.spec.table, c: rows.spec.columns, r: rows.rows }), 'utf8');
+  const header = Buffer.from(JSON.stringify({ t: rows.spec.table, c: rows.spec.columns, f: rows.spec.format, r: rows.rows }), 'utf8');
   const payloadLength = 4 + header.length + rows.body.length;
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payloadLength);
   out.writeUInt32LE(payloadLength, 0);
@@ -27,16 +27,7 @@ export function encodeRecord(rows: EncodedRows): Buffer {
   return out;
 }
 
-/** Rows read back from the spool: the spec carries only what an insert needs (table and columns). */
-function replaySpec(table: string, columns: string[]): TableSpec<unknown> {
-  return {
-    table,
-    columns,
-    toTsv() {
-      throw new Error('spooled rows are already encoded');
-    },
-  };
-}
+const FORMATS = new Set(['RowBinary', 'TabSeparated']);
 
 export interface ParsedSegment {
   records: EncodedRows[];
@@ -59,18 +50,19 @@ export function parseRecords(buf: Buffer, start: number): ParsedSegment {
     const payload = buf.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length);
     if (crc32(payload) !== buf.readUInt32LE(pos + 4)) return bad('checksum mismatch');
     const headerLength = payload.readUInt32LE(0);
-    let header: { t?: unknown; c?: unknown; r?: unknown };
+    let header: { t?: unknown; c?: unknown; f?: unknown; r?: unknown };
     try {
       if (headerLength > length - 4) throw new Error('header longer than record');
       header = JSON.parse(payload.subarray(4, 4 + headerLength).toString('utf8')) as typeof header;
     } catch {
       return bad('unreadable record header');
     }
-    const { t, c, r } = header;
-    if (typeof t !== 'string' || !Array.isArray(c) || !c.every((x) => typeof x === 'string') || typeof r !== 'number') {
+    const { t, c, f, r } = header;
+    if (typeof t !== 'string' || !Array.isArray(c) || !c.every((x) => typeof x === 'string') || !FORMATS.has(f as string) || typeof r !== 'number') {
       return bad('invalid record header');
     }
-    records.push({ spec: replaySpec(t, c as string[]), body: payload.subarray(4 + headerLength), rows: r });
+    const spec = { table: t, columns: c as string[], format: f as 'RowBinary' | 'TabSeparated' };
+    records.push({ spec, body: payload.subarray(4 + headerLength), rows: r });
     pos += RECORD_HEADER_BYTES + length;
   }
   return { records, goodBytes: pos, tailProblem: '' };
