@@ -1,5 +1,5 @@
 import type { AttributeColumns, ResourceInfo, ScopeInfo, SpanRow } from '../collector/rows/types.ts';
-import { tsvNumberArray, tsvString, tsvStringArray } from '../collector/rows/tsv.ts';
+import { tsvNumberArray, tsvString, tsvStringArray } from './tsv.ts';
 
 /** The TabSeparated span encoder, kept for the insert-format benchmark (RowBinary won). */
 export const SPAN_COLUMNS = [

@@ -1,5 +1,6 @@
 import type { AttributeColumns, ResourceInfo, ScopeInfo } from './types.ts';
-import { tsvString, tsvStringArray } from './tsv.ts';
+import type { RowBinaryWriter } from './row-binary.ts';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeResourceColumns, writeScopeColumns, writeServiceColumns } from './shared-row-binary.ts';
 
 export interface LogRow {
   tenant: string;
@@ -54,44 +55,31 @@ export const LOG_COLUMNS = [
   'tenant', 'timestamp', 'time_ns', 'observed_time_ns',
   'trace_id', 'span_id', 'flags',
   'severity_number', 'severity_text', 'body', 'body_type', 'event_name',
-  'service_name', 'service_namespace', 'deployment_environment',
+  ...SERVICE_COLUMNS,
   'attributes.key', 'attributes.type', 'attributes.value', 'dropped_attributes_count',
-  'resource_attributes.key', 'resource_attributes.type', 'resource_attributes.value', 'resource_dropped_attributes_count', 'resource_schema_url',
-  'scope_name', 'scope_version', 'scope_attributes', 'scope_dropped_attributes_count', 'scope_schema_url',
+  ...RESOURCE_COLUMNS,
+  ...SCOPE_COLUMNS,
 ] as const;
 
-// Rows of one request share their resource and scope objects: encode each once.
-const serviceCache = new WeakMap<ResourceInfo, string>();
-const resourceCache = new WeakMap<ResourceInfo, string>();
-const scopeCache = new WeakMap<ScopeInfo, string>();
-
-/** One log record as a TabSeparated line (with the trailing newline), columns as in LOG_COLUMNS. */
-export function logToTsv(row: LogRow): string {
-  const r = row.resource;
-  let service = serviceCache.get(r);
-  if (service === undefined) {
-    service = tsvString(r.serviceName) + '\t' + tsvString(r.serviceNamespace) + '\t' + tsvString(r.deploymentEnvironment);
-    serviceCache.set(r, service);
-  }
-  let resource = resourceCache.get(r);
-  if (resource === undefined) {
-    const a = r.attributes;
-    resource = tsvStringArray(a.keys) + '\t' + tsvStringArray(a.types) + '\t' + tsvStringArray(a.values) + '\t' + r.droppedAttributesCount + '\t' + tsvString(r.schemaUrl);
-    resourceCache.set(r, resource);
-  }
-  const s = row.scope;
-  let scope = scopeCache.get(s);
-  if (scope === undefined) {
-    scope = [tsvString(s.name), tsvString(s.version), tsvString(s.attributesJson), s.droppedAttributesCount, tsvString(s.schemaUrl)].join('\t');
-    scopeCache.set(s, scope);
-  }
-  const a = row.attributes;
-  return (
-    tsvString(row.tenant) + '\t' + row.timestamp + '\t' + row.timeNs + '\t' + row.observedTimeNs + '\t' +
-    row.traceId + '\t' + row.spanId + '\t' + row.flags + '\t' +
-    row.severityNumber + '\t' + tsvString(row.severityText) + '\t' + tsvString(row.body) + '\t' + row.bodyType + '\t' + tsvString(row.eventName) + '\t' +
-    service + '\t' +
-    tsvStringArray(a.keys) + '\t' + tsvStringArray(a.types) + '\t' + tsvStringArray(a.values) + '\t' + row.droppedAttributesCount + '\t' +
-    resource + '\t' + scope + '\n'
-  );
+/** Appends one log record in LOG_COLUMNS order (RowBinary). */
+export function writeLogRow(w: RowBinaryWriter, row: LogRow): void {
+  w.string(row.tenant);
+  w.u32(row.timestamp);
+  w.u64(row.timeNs);
+  w.u64(row.observedTimeNs);
+  w.string(row.traceId);
+  w.string(row.spanId);
+  w.u32(row.flags);
+  w.u8(row.severityNumber);
+  w.string(row.severityText);
+  w.string(row.body);
+  w.string(row.bodyType);
+  w.string(row.eventName);
+  writeServiceColumns(w, row.resource);
+  w.strings(row.attributes.keys);
+  w.strings(row.attributes.types);
+  w.strings(row.attributes.values);
+  w.u32(row.droppedAttributesCount);
+  writeResourceColumns(w, row.resource);
+  writeScopeColumns(w, row.scope);
 }

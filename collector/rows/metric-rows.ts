@@ -1,5 +1,6 @@
 import type { AttributeColumns, ResourceInfo, ScopeInfo } from './types.ts';
-import { tsvNumberArray, tsvString, tsvStringArray } from './tsv.ts';
+import type { RowBinaryWriter } from './row-binary.ts';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeResourceColumns, writeScopeColumns, writeServiceColumns } from './shared-row-binary.ts';
 
 // Metric data points as the decoders produce them: one row per data point, one flat shape for all five
 // point kinds (fields of other kinds stay at their defaults), written to one table per kind
@@ -128,11 +129,11 @@ export function newMetricPointRow(kind: MetricKind, tenant: string, metric: Metr
 }
 
 // ---------------------------------------------------------------------------------------------
-// TabSeparated. Every table starts with the same columns (COMMON) and ends with the same ones (TAIL).
+// RowBinary. Every table starts with the same columns (COMMON) and ends with the same ones (TAIL).
 
 const COMMON = [
   'tenant', 'timestamp', 'start_time_ns', 'time_ns',
-  'service_name', 'service_namespace', 'deployment_environment',
+  ...SERVICE_COLUMNS,
   'metric_name', 'metric_description', 'metric_unit',
   'attributes.key', 'attributes.type', 'attributes.value', 'flags',
 ] as const;
@@ -142,10 +143,7 @@ const EXEMPLARS = [
   'exemplars.trace_id', 'exemplars.span_id', 'exemplars.filtered_attributes',
 ] as const;
 
-const TAIL = [
-  'resource_attributes.key', 'resource_attributes.type', 'resource_attributes.value', 'resource_dropped_attributes_count', 'resource_schema_url',
-  'scope_name', 'scope_version', 'scope_attributes', 'scope_dropped_attributes_count', 'scope_schema_url',
-] as const;
+const TAIL = [...RESOURCE_COLUMNS, ...SCOPE_COLUMNS] as const;
 
 const HISTOGRAM_STATS = ['count', 'sum', 'has_sum', 'min', 'has_min', 'max', 'has_max'] as const;
 
@@ -161,121 +159,132 @@ export const EXP_HISTOGRAM_COLUMNS = [
 ] as const;
 export const SUMMARY_COLUMNS = [...COMMON, 'count', 'sum', 'quantile_values.quantile', 'quantile_values.value', ...TAIL] as const;
 
-/** Float64 as ClickHouse's TabSeparated reads it (nan / inf / -inf). */
-function tsvFloat(x: number): string {
-  if (Number.isFinite(x)) return String(x);
-  return x !== x ? 'nan' : x > 0 ? 'inf' : '-inf';
-}
+// The metric's name, description and unit are shared by its points: encode them once.
+const metricBytes = new WeakMap<MetricInfo, Buffer>();
 
-function tsvFloatArray(values: readonly number[]): string {
-  if (values.length === 0) return '[]';
-  let out = '[' + tsvFloat(values[0]!);
-  for (let i = 1; i < values.length; i++) out += ',' + tsvFloat(values[i]!);
-  return out + ']';
-}
-
-const bool = (b: boolean) => (b ? '1' : '0');
-
-// Rows of one request share their resource, scope and metric objects: encode each once.
-const serviceCache = new WeakMap<ResourceInfo, string>();
-const resourceCache = new WeakMap<ResourceInfo, string>();
-const scopeCache = new WeakMap<ScopeInfo, string>();
-const metricCache = new WeakMap<MetricInfo, string>();
-
-function commonTsv(row: MetricPointRow): string {
-  const r = row.resource;
-  let service = serviceCache.get(r);
-  if (service === undefined) {
-    service = tsvString(r.serviceName) + '\t' + tsvString(r.serviceNamespace) + '\t' + tsvString(r.deploymentEnvironment);
-    serviceCache.set(r, service);
+function writeCommon(w: RowBinaryWriter, row: MetricPointRow): void {
+  w.string(row.tenant);
+  w.u32(row.timestamp);
+  w.u64(row.startTimeNs);
+  w.u64(row.timeNs);
+  writeServiceColumns(w, row.resource);
+  const cached = metricBytes.get(row.metric);
+  if (cached) w.bytes(cached);
+  else {
+    const start = w.pos;
+    w.string(row.metric.name);
+    w.string(row.metric.description);
+    w.string(row.metric.unit);
+    metricBytes.set(row.metric, w.slice(start));
   }
-  let metric = metricCache.get(row.metric);
-  if (metric === undefined) {
-    metric = tsvString(row.metric.name) + '\t' + tsvString(row.metric.description) + '\t' + tsvString(row.metric.unit);
-    metricCache.set(row.metric, metric);
-  }
-  const a = row.attributes;
-  return (
-    tsvString(row.tenant) + '\t' + row.timestamp + '\t' + row.startTimeNs + '\t' + row.timeNs + '\t' + service + '\t' + metric + '\t' +
-    tsvStringArray(a.keys) + '\t' + tsvStringArray(a.types) + '\t' + tsvStringArray(a.values) + '\t' + row.flags
-  );
+  w.strings(row.attributes.keys);
+  w.strings(row.attributes.types);
+  w.strings(row.attributes.values);
+  w.u32(row.flags);
 }
 
-function exemplarsTsv(row: MetricPointRow): string {
+function writeCounts(w: RowBinaryWriter, counts: readonly Count[]): void {
+  w.varint(counts.length);
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    w.u64(typeof c === 'bigint' ? c : BigInt(c));
+  }
+}
+
+function writeFloats(w: RowBinaryWriter, values: readonly number[]): void {
+  w.varint(values.length);
+  for (let i = 0; i < values.length; i++) w.f64(values[i]!);
+}
+
+function writeExemplars(w: RowBinaryWriter, row: MetricPointRow): void {
   const e = row.exemplars;
-  if (e.length === 0) return '[]\t[]\t[]\t[]\t[]\t[]\t[]';
-  return [
-    tsvNumberArray(e.map((x) => x.timeNs)),
-    tsvNumberArray(e.map((x) => x.valueType)),
-    tsvFloatArray(e.map((x) => x.valueDouble)),
-    tsvNumberArray(e.map((x) => x.valueInt)),
-    tsvStringArray(e.map((x) => x.traceId)),
-    tsvStringArray(e.map((x) => x.spanId)),
-    tsvStringArray(e.map((x) => x.filteredAttributesJson)),
-  ].join('\t');
+  const n = e.length;
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u64(e[i]!.timeNs);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u8(e[i]!.valueType);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.f64(e[i]!.valueDouble);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.i64(e[i]!.valueInt);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(e[i]!.traceId);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(e[i]!.spanId);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(e[i]!.filteredAttributesJson);
 }
 
-function tailTsv(row: MetricPointRow): string {
-  const r = row.resource;
-  const s = row.scope;
-  let resource = resourceCache.get(r);
-  if (resource === undefined) {
-    const a = r.attributes;
-    resource = tsvStringArray(a.keys) + '\t' + tsvStringArray(a.types) + '\t' + tsvStringArray(a.values) + '\t' + r.droppedAttributesCount + '\t' + tsvString(r.schemaUrl);
-    resourceCache.set(r, resource);
-  }
-  let scope = scopeCache.get(s);
-  if (scope === undefined) {
-    scope = [tsvString(s.name), tsvString(s.version), tsvString(s.attributesJson), s.droppedAttributesCount, tsvString(s.schemaUrl)].join('\t');
-    scopeCache.set(s, scope);
-  }
-  return resource + '\t' + scope + '\n';
+function writeTail(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeResourceColumns(w, row.resource);
+  writeScopeColumns(w, row.scope);
 }
 
-function numberValueTsv(row: MetricPointRow): string {
-  return row.valueType + '\t' + tsvFloat(row.valueDouble) + '\t' + row.valueInt;
+function writeNumberValue(w: RowBinaryWriter, row: MetricPointRow): void {
+  w.u8(row.valueType);
+  w.f64(row.valueDouble);
+  w.i64(row.valueInt);
 }
 
-function statsTsv(row: MetricPointRow): string {
-  return (
-    row.count + '\t' + tsvFloat(row.sum) + '\t' + bool(row.hasSum) + '\t' + tsvFloat(row.min) + '\t' + bool(row.hasMin) + '\t' +
-    tsvFloat(row.max) + '\t' + bool(row.hasMax)
-  );
+function writeStats(w: RowBinaryWriter, row: MetricPointRow): void {
+  w.u64(row.count);
+  w.f64(row.sum);
+  w.u8(row.hasSum ? 1 : 0);
+  w.f64(row.min);
+  w.u8(row.hasMin ? 1 : 0);
+  w.f64(row.max);
+  w.u8(row.hasMax ? 1 : 0);
 }
 
-export function gaugeToTsv(row: MetricPointRow): string {
-  return commonTsv(row) + '\t' + numberValueTsv(row) + '\t' + exemplarsTsv(row) + '\t' + tailTsv(row);
+export function writeGaugeRow(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeCommon(w, row);
+  writeNumberValue(w, row);
+  writeExemplars(w, row);
+  writeTail(w, row);
 }
 
-export function sumToTsv(row: MetricPointRow): string {
-  return (
-    commonTsv(row) + '\t' + row.metric.temporality + '\t' + bool(row.metric.isMonotonic) + '\t' + numberValueTsv(row) + '\t' +
-    exemplarsTsv(row) + '\t' + tailTsv(row)
-  );
+export function writeSumRow(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeCommon(w, row);
+  w.u8(row.metric.temporality);
+  w.u8(row.metric.isMonotonic ? 1 : 0);
+  writeNumberValue(w, row);
+  writeExemplars(w, row);
+  writeTail(w, row);
 }
 
-export function histogramToTsv(row: MetricPointRow): string {
-  return (
-    commonTsv(row) + '\t' + row.metric.temporality + '\t' + statsTsv(row) + '\t' +
-    tsvNumberArray(row.bucketCounts) + '\t' + tsvFloatArray(row.explicitBounds) + '\t' +
-    tsvString(row.httpRoute) + '\t' + tsvString(row.httpMethod) + '\t' + row.httpStatusCode + '\t' +
-    exemplarsTsv(row) + '\t' + tailTsv(row)
-  );
+export function writeHistogramRow(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeCommon(w, row);
+  w.u8(row.metric.temporality);
+  writeStats(w, row);
+  writeCounts(w, row.bucketCounts);
+  writeFloats(w, row.explicitBounds);
+  w.string(row.httpRoute);
+  w.string(row.httpMethod);
+  w.u16(row.httpStatusCode);
+  writeExemplars(w, row);
+  writeTail(w, row);
 }
 
-export function expHistogramToTsv(row: MetricPointRow): string {
-  return (
-    commonTsv(row) + '\t' + row.metric.temporality + '\t' + statsTsv(row) + '\t' +
-    row.scale + '\t' + row.zeroCount + '\t' + tsvFloat(row.zeroThreshold) + '\t' +
-    row.positiveOffset + '\t' + tsvNumberArray(row.positiveBucketCounts) + '\t' +
-    row.negativeOffset + '\t' + tsvNumberArray(row.negativeBucketCounts) + '\t' +
-    exemplarsTsv(row) + '\t' + tailTsv(row)
-  );
+export function writeExpHistogramRow(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeCommon(w, row);
+  w.u8(row.metric.temporality);
+  writeStats(w, row);
+  w.i32(row.scale);
+  w.u64(row.zeroCount);
+  w.f64(row.zeroThreshold);
+  w.i32(row.positiveOffset);
+  writeCounts(w, row.positiveBucketCounts);
+  w.i32(row.negativeOffset);
+  writeCounts(w, row.negativeBucketCounts);
+  writeExemplars(w, row);
+  writeTail(w, row);
 }
 
-export function summaryToTsv(row: MetricPointRow): string {
-  return (
-    commonTsv(row) + '\t' + row.count + '\t' + tsvFloat(row.sum) + '\t' +
-    tsvFloatArray(row.quantiles) + '\t' + tsvFloatArray(row.quantileValues) + '\t' + tailTsv(row)
-  );
+export function writeSummaryRow(w: RowBinaryWriter, row: MetricPointRow): void {
+  writeCommon(w, row);
+  w.u64(row.count);
+  w.f64(row.sum);
+  writeFloats(w, row.quantiles);
+  writeFloats(w, row.quantileValues);
+  writeTail(w, row);
 }

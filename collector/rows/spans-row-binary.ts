@@ -1,4 +1,5 @@
-import type { ResourceInfo, ScopeInfo, SpanRow } from './types.ts';
+import type { SpanRow } from './types.ts';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeResourceColumns, writeScopeColumns, writeServiceColumns } from './shared-row-binary.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
 
 /** Column order of the RowBinary rows below (Nested columns are named `parent.child`). */
@@ -10,41 +11,10 @@ export const SPAN_COLUMNS = [
   'attributes.key', 'attributes.type', 'attributes.value', 'dropped_attributes_count',
   'events.time_ns', 'events.name', 'events.attributes', 'events.dropped_attributes_count', 'dropped_events_count',
   'links.trace_id', 'links.span_id', 'links.trace_state', 'links.flags', 'links.attributes', 'links.dropped_attributes_count', 'dropped_links_count',
-  'service_name', 'service_namespace', 'deployment_environment',
-  'resource_attributes.key', 'resource_attributes.type', 'resource_attributes.value', 'resource_dropped_attributes_count', 'resource_schema_url',
-  'scope_name', 'scope_version', 'scope_attributes', 'scope_dropped_attributes_count', 'scope_schema_url',
+  ...SERVICE_COLUMNS,
+  ...RESOURCE_COLUMNS,
+  ...SCOPE_COLUMNS,
 ] as const;
-
-// The spans of one request share resource and scope objects: encode each once, copy the bytes after.
-const resourceBytes = new WeakMap<ResourceInfo, Buffer>();
-const scopeBytes = new WeakMap<ScopeInfo, Buffer>();
-
-function writeResource(w: RowBinaryWriter, r: ResourceInfo): void {
-  const cached = resourceBytes.get(r);
-  if (cached) return w.bytes(cached);
-  const start = w.pos;
-  w.string(r.serviceName);
-  w.string(r.serviceNamespace);
-  w.string(r.deploymentEnvironment);
-  w.strings(r.attributes.keys);
-  w.strings(r.attributes.types);
-  w.strings(r.attributes.values);
-  w.u32(r.droppedAttributesCount);
-  w.string(r.schemaUrl);
-  resourceBytes.set(r, w.slice(start));
-}
-
-function writeScope(w: RowBinaryWriter, s: ScopeInfo): void {
-  const cached = scopeBytes.get(s);
-  if (cached) return w.bytes(cached);
-  const start = w.pos;
-  w.string(s.name);
-  w.string(s.version);
-  w.string(s.attributesJson);
-  w.u32(s.droppedAttributesCount);
-  w.string(s.schemaUrl);
-  scopeBytes.set(s, w.slice(start));
-}
 
 /** Appends one span in SPAN_COLUMNS order. */
 export function writeSpanRow(w: RowBinaryWriter, row: SpanRow): void {
@@ -97,6 +67,7 @@ export function writeSpanRow(w: RowBinaryWriter, row: SpanRow): void {
   for (let i = 0; i < nl; i++) w.u32(links[i]!.droppedAttributesCount);
   w.u32(row.droppedLinksCount);
 
-  writeResource(w, row.resource);
-  writeScope(w, row.scope);
+  writeServiceColumns(w, row.resource);
+  writeResourceColumns(w, row.resource);
+  writeScopeColumns(w, row.scope);
 }

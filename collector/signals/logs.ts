@@ -1,12 +1,12 @@
 import { decodeLogsJson } from '../decode/logs-json.ts';
 import { decodeLogsProto } from '../decode/logs-proto.ts';
-import { LOG_COLUMNS, logToTsv, type LogRow } from '../rows/log-rows.ts';
+import { LOG_COLUMNS, writeLogRow, type LogRow } from '../rows/log-rows.ts';
 import { encodeRows } from '../writer/batch-writer.ts';
 import type { TableSpec } from '../writer/table-spec.ts';
 import type { SignalSpec } from './signal.ts';
 import { TABLES } from '../../storage/tables.ts';
 
-export const LOGS_TABLE: TableSpec<LogRow> = { table: TABLES.logs, columns: LOG_COLUMNS, toTsv: logToTsv };
+export const LOGS_TABLE: TableSpec<LogRow> = { table: TABLES.logs, columns: LOG_COLUMNS, writeRowBinary: writeLogRow };
 
 export const logsSignal: SignalSpec<LogRow> = {
   signal: 'logs',

@@ -2,15 +2,15 @@ import { decodeMetricsJson } from '../decode/metrics-json.ts';
 import { decodeMetricsProto } from '../decode/metrics-proto.ts';
 import {
   EXP_HISTOGRAM_COLUMNS,
-  expHistogramToTsv,
   GAUGE_COLUMNS,
-  gaugeToTsv,
   HISTOGRAM_COLUMNS,
-  histogramToTsv,
   SUM_COLUMNS,
   SUMMARY_COLUMNS,
-  sumToTsv,
-  summaryToTsv,
+  writeExpHistogramRow,
+  writeGaugeRow,
+  writeHistogramRow,
+  writeSumRow,
+  writeSummaryRow,
   type MetricKind,
   type MetricPointRow,
 } from '../rows/metric-rows.ts';
@@ -21,11 +21,11 @@ import { TABLES } from '../../storage/tables.ts';
 
 /** One table per data point kind. */
 export const METRIC_TABLES: Record<MetricKind, TableSpec<MetricPointRow>> = {
-  gauge: { table: TABLES.metricsGauge, columns: GAUGE_COLUMNS, toTsv: gaugeToTsv },
-  sum: { table: TABLES.metricsSum, columns: SUM_COLUMNS, toTsv: sumToTsv },
-  histogram: { table: TABLES.metricsHistogram, columns: HISTOGRAM_COLUMNS, toTsv: histogramToTsv },
-  exponential_histogram: { table: TABLES.metricsExpHistogram, columns: EXP_HISTOGRAM_COLUMNS, toTsv: expHistogramToTsv },
-  summary: { table: TABLES.metricsSummary, columns: SUMMARY_COLUMNS, toTsv: summaryToTsv },
+  gauge: { table: TABLES.metricsGauge, columns: GAUGE_COLUMNS, writeRowBinary: writeGaugeRow },
+  sum: { table: TABLES.metricsSum, columns: SUM_COLUMNS, writeRowBinary: writeSumRow },
+  histogram: { table: TABLES.metricsHistogram, columns: HISTOGRAM_COLUMNS, writeRowBinary: writeHistogramRow },
+  exponential_histogram: { table: TABLES.metricsExpHistogram, columns: EXP_HISTOGRAM_COLUMNS, writeRowBinary: writeExpHistogramRow },
+  summary: { table: TABLES.metricsSummary, columns: SUMMARY_COLUMNS, writeRowBinary: writeSummaryRow },
 };
 
 const KINDS = Object.keys(METRIC_TABLES) as MetricKind[];

@@ -62,13 +62,8 @@ export interface EncodedRows {
 const scratch = new RowBinaryWriter(1 << 20);
 
 export function encodeRows<Row>(spec: TableSpec<Row>, rows: readonly Row[]): EncodedRows {
-  if ('writeRowBinary' in spec) {
-    for (const row of rows) spec.writeRowBinary(scratch, row);
-    return { spec: { table: spec.table, columns: spec.columns, format: 'RowBinary' }, body: scratch.take(), rows: rows.length };
-  }
-  let text = '';
-  for (const row of rows) text += spec.toTsv(row);
-  return { spec: { table: spec.table, columns: spec.columns, format: 'TabSeparated' }, body: Buffer.from(text, 'utf8'), rows: rows.length };
+  for (const row of rows) spec.writeRowBinary(scratch, row);
+  return { spec: { table: spec.table, columns: spec.columns, format: 'RowBinary' }, body: scratch.take(), rows: rows.length };
 }
 
 /**

@@ -4,21 +4,12 @@ import type { RowBinaryWriter } from '../rows/row-binary.ts';
 export interface InsertTarget {
   table: string;
   columns: readonly string[];
-  format: 'RowBinary' | 'TabSeparated';
+  format: 'RowBinary';
 }
 
-/** Rows of one kind as RowBinary (preferred: measured fastest) ... */
-export interface RowBinaryTableSpec<Row> {
+/** How rows of one kind become RowBinary rows of one table (the insert format; see bench/insert-formats.ts). */
+export interface TableSpec<Row> {
   table: string;
   columns: readonly string[];
   writeRowBinary(w: RowBinaryWriter, row: Row): void;
 }
-
-/** ... or as TabSeparated lines. */
-export interface TsvTableSpec<Row> {
-  table: string;
-  columns: readonly string[];
-  toTsv(row: Row): string;
-}
-
-export type TableSpec<Row> = RowBinaryTableSpec<Row> | TsvTableSpec<Row>;

@@ -1,4 +1,4 @@
-import { escapeStringBody } from '../../storage/sql.ts';
+import { escapeStringBody } from '../storage/sql.ts';
 
 // TabSeparated text, the insert format chosen by measurement (README "Performance").
 // Plain fields escape backslash, tab, newline, CR and NUL; array elements are quoted literals.
