@@ -37,10 +37,13 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: '' },
     prof: { type: 'boolean', default: false },
     'keep-clickhouse': { type: 'boolean', default: false },
+    /** Extra collector flags for the end-to-end phases, e.g. "--max-concurrent-inserts 1". */
+    'collector-args': { type: 'string', default: '' },
   },
 });
 const SPANS = Number(flags.spans);
 const CLIENTS = Number(flags.clients);
+const COLLECTOR_ARGS = flags['collector-args'] ? flags['collector-args'].split(/\s+/) : [];
 const ONLY = new Set(flags.only ? flags.only.split(',') : []);
 const run = (phase: string) => ONLY.size === 0 || ONLY.has(phase);
 const MiB = 1024 * 1024;
@@ -123,7 +126,7 @@ async function main() {
   const startCollector = async (extra: string[] = [], prof = flags.prof): Promise<ServiceProcess & { port: number }> => {
     const port = await freePort();
     const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
-    const svc = await startService([...nodeArgs, 'bin/burnrate.js', 'collector', '--host', '127.0.0.1', '--http-port', String(port), '--no-grpc', ...extra], collectorEnv, 'OTLP/HTTP on');
+    const svc = await startService([...nodeArgs, 'bin/burnrate.js', 'collector', '--host', '127.0.0.1', '--http-port', String(port), '--no-grpc', ...COLLECTOR_ARGS, ...extra], collectorEnv, 'OTLP/HTTP on');
     return Object.assign(svc, { port });
   };
 

@@ -125,7 +125,7 @@ async function supervised() {
       'slo-engine',
       ['slo-engine', '--slos', SLOS, '--port', String(PORTS.sloEngine)],
       `http://127.0.0.1:${PORTS.sloEngine}/healthz`,
-      { WEBHOOK_URL: process.env.WEBHOOK_URL ?? `${sinkUrl}/alerts` },
+      localNotifications(sinkUrl),
     ],
     ['demo', ['demo', '--port', String(PORTS.demo), '--otlp-endpoint', `http://127.0.0.1:${PORTS.otlpHttp}`], `http://127.0.0.1:${PORTS.demo}/control`, {}],
   ];
@@ -138,6 +138,21 @@ async function supervised() {
     }
   }
   banner(clickhouse.url, sinkUrl);
+}
+
+/**
+ * Every notification channel the example SLOs use goes to the local sink unless the environment
+ * names a real destination (the engine refuses to start with a channel it cannot reach).
+ */
+function localNotifications(sinkUrl) {
+  const env = {};
+  if (!process.env.WEBHOOK_URL) env.WEBHOOK_URL = `${sinkUrl}/alerts`;
+  if (!process.env.SLACK_WEBHOOK_URL) env.SLACK_WEBHOOK_URL = `${sinkUrl}/slack`;
+  if (!process.env.PAGERDUTY_ROUTING_KEY) {
+    env.PAGERDUTY_ROUTING_KEY = 'local-demo';
+    env.PAGERDUTY_EVENTS_URL = `${sinkUrl}/pagerduty`;
+  }
+  return env;
 }
 
 function installNpmPackages() {
@@ -234,13 +249,18 @@ function banner(clickhouseUrl, sinkUrl) {
     `  SLO engine   http://127.0.0.1:${PORTS.sloEngine}   SLOs from ${SLOS}`,
     `  demo         http://127.0.0.1:${PORTS.demo}   service "demo", ~20 req/s to /checkout and /products`,
     `  alerts       ${sinkUrl}   webhook sink: alerts appear below as "alerts | ..."`,
+    `               (${Object.keys(localNotifications(sinkUrl)).filter((k) => k !== 'PAGERDUTY_EVENTS_URL').join(', ') || 'no channel'} unset: sent to the sink)`,
     `  ClickHouse   ${clickhouseUrl}   database ${DATABASE}, data in .burnrate/clickhouse`,
     '',
-    'Make the demo fail and watch the error budget burn; a page alert fires within a few minutes:',
-    `  curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0.5}'`,
-    `  (or: node bin/burnrate.js demo control --error-rate 0.5; add --latency-ms 400 for slowness)`,
-    'Back to normal (the alert resolves once the short windows recover):',
-    `  curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0,"latencyMs":0}'`,
+    'Make the demo fail and watch an alert arrive here as "alerts | FIRING ...":',
+    '  slow checkouts: SLO demo-checkout-latency pages in about 2-3 minutes',
+    `    curl -X POST localhost:${PORTS.demo}/control -d '{"latencyMs":400}'`,
+    '  server errors: SLO demo-availability pages within minutes on a fresh start',
+    '  (its 1h window must pass 14.4% errors: ~17 minutes after an hour of clean traffic)',
+    `    curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0.5}'`,
+    '  or: node bin/burnrate.js demo control --latency-ms 400 --error-rate 0.5',
+    'Back to normal (alerts resolve once both windows of a tier are under its threshold):',
+    `    curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0,"latencyMs":0}'`,
     '',
     'The SLOs from another terminal:',
     `  ${clickhouseUrl === 'http://127.0.0.1:8123' ? '' : `CLICKHOUSE_URL=${clickhouseUrl} `}node bin/burnrate.js status`,

@@ -149,6 +149,8 @@ export interface TracePayloadOptions {
   maxSpans?: number;
   seed?: number;
   json?: boolean;
+  /** Start of the first span, ms since the epoch (default: a minute ago). */
+  startMs?: number;
 }
 
 /** Trace requests of 512..2048 spans (one service each) until `spans` spans are made. */
@@ -158,7 +160,7 @@ export function tracePayloads(options: TracePayloadOptions): Payload[] {
   const max = options.maxSpans ?? 2048;
   const out: Payload[] = [];
   let left = options.spans;
-  let startNs = BigInt(Date.now() - 60_000) * 1_000_000n;
+  let startNs = BigInt(options.startMs ?? Date.now() - 60_000) * 1_000_000n;
   for (let i = 0; left > 0; i++) {
     const n = Math.min(left, min + Math.floor(rand() * (max - min + 1)));
     const spans = makeSpans(rand, n, resourceFor(rand, i), startNs);

@@ -1,12 +1,13 @@
 import { crc32 } from 'node:zlib';
 import type { EncodedRows } from '../writer/batch-writer.ts';
+import type { InsertTarget } from '../writer/table-spec.ts';
 
-// One spool record = one EncodedRows (a table's TabSeparated rows from one request):
+// One spool record = one EncodedRows (a table's encoded rows from one request):
 //
 //   u32 LE  payload length
 //   u32 LE  CRC32 of the payload
 //   payload = u32 LE header length, header JSON {"t": table, "c": columns, "f": format, "r": rows},
-//             then the body in that insert format (RowBinary or TabSeparated)
+//             then the body in that insert format
 //
 // A record is valid only when its whole payload is present and its checksum matches; a crash
 // mid-append leaves a torn tail that fails one of those checks.
@@ -27,7 +28,8 @@ export function encodeRecord(rows: EncodedRows): Buffer {
   return out;
 }
 
-const FORMATS = new Set(['RowBinary', 'TabSeparated']);
+/** Insert formats the writer takes; a record in any other is refused like a corrupt one. */
+const FORMATS: ReadonlySet<string> = new Set<InsertTarget['format']>(['RowBinary']);
 
 export interface ParsedSegment {
   records: EncodedRows[];
@@ -61,7 +63,7 @@ export function parseRecords(buf: Buffer, start: number): ParsedSegment {
     if (typeof t !== 'string' || !Array.isArray(c) || !c.every((x) => typeof x === 'string') || !FORMATS.has(f as string) || typeof r !== 'number') {
       return bad('invalid record header');
     }
-    const spec = { table: t, columns: c as string[], format: f as 'RowBinary' | 'TabSeparated' };
+    const spec = { table: t, columns: c as string[], format: f as InsertTarget['format'] };
     records.push({ spec, body: payload.subarray(4 + headerLength), rows: r });
     pos += RECORD_HEADER_BYTES + length;
   }

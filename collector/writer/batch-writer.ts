@@ -11,8 +11,17 @@ export interface BatchWriterOptions {
   maxBatchRows: number;
   /** ...or this many bytes of TabSeparated text... */
   maxBatchBytes: number;
-  /** ...or when its oldest row has waited this long. */
+  /**
+   * ...or when its oldest row has waited this long. When no insert is in flight a batch is sent
+   * sooner, after `lingerMs`: requests are acknowledged only after their insert, so waiting the full
+   * interval with an idle pipeline only adds latency (and with clients that wait for their answer,
+   * latency is throughput). While an insert runs, the next batch grows until it ends: few, large
+   * inserts, which cost ClickHouse far less CPU per row than many small ones (docs/performance.md).
+   * Full batches (and batches past the interval) still use every insert slot.
+   */
   flushIntervalMs: number;
+  /** Wait this long for more rows when no insert is in flight (default min(5, flushIntervalMs) ms). */
+  lingerMs?: number;
   /** Bound on bytes accepted but not yet inserted (all tables). Over it, submissions fail fast. */
   maxQueueBytes: number;
   /** Inserts in flight at once (ClickHouse prefers few large inserts). */
@@ -50,6 +59,7 @@ interface Batch {
   bytes: number;
   waiters: Waiter[];
   timer?: NodeJS.Timeout;
+  linger?: NodeJS.Timeout;
 }
 
 /** Pre-serialized rows for one table (what `encode` returns and `submitEncoded` takes). */
@@ -131,13 +141,25 @@ export class BatchWriter {
       batch = { spec, chunks: [], rows: 0, bytes: 0, waiters: [] };
       batch.timer = setTimeout(() => this.seal(batch!), this.options.flushIntervalMs);
       this.batches.set(spec.table, batch);
+      if (this.idle()) this.linger(batch);
     }
     return batch;
+  }
+
+  private idle(): boolean {
+    return this.inFlight === 0 && this.flushQueue.length === 0;
+  }
+
+  /** Seals `batch` after the linger time (rows of the same tick and the next few ms join it). */
+  private linger(batch: Batch): void {
+    if (batch.linger !== undefined) return;
+    batch.linger = setTimeout(() => this.seal(batch), this.options.lingerMs ?? Math.min(5, this.options.flushIntervalMs));
   }
 
   private seal(batch: Batch): void {
     if (this.batches.get(batch.spec.table) !== batch) return;
     clearTimeout(batch.timer);
+    clearTimeout(batch.linger);
     this.batches.delete(batch.spec.table);
     this.flushQueue.push(batch);
     this.pump();
@@ -152,6 +174,8 @@ export class BatchWriter {
         this.queued -= batch.bytes;
         this.observer.queueBytes(this.queued);
         this.pump();
+        // The pipeline is idle again: the batch that grew meanwhile goes now (after the linger).
+        if (this.idle()) for (const open of this.batches.values()) this.linger(open);
         if (this.inFlight === 0 && this.flushQueue.length === 0 && this.batches.size === 0) {
           for (const r of this.idleWaiters.splice(0)) r();
         }

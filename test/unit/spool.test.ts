@@ -7,7 +7,7 @@ import { encodeRecord, parseRecords } from '../../collector/spool/record.ts';
 import type { EncodedRows } from '../../collector/writer/batch-writer.ts';
 import { QueueFullError, ShuttingDownError, StorageUnavailableError } from '../../collector/writer/errors.ts';
 
-const spec = { table: 'spans', columns: ['a', 'b'], format: 'TabSeparated' as const };
+const spec = { table: 'spans', columns: ['a', 'b'], format: 'RowBinary' as const };
 const rows = (text: string): EncodedRows => ({ spec, body: Buffer.from(text), rows: text.split('\n').length - 1 });
 
 /** A writer stand-in: records what it inserted; `failing` makes every insert fail as if ClickHouse were down. */
