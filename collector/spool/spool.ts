@@ -324,7 +324,8 @@ export class Spool implements RowSink {
   }
 
   private async forget(file: SegmentFile): Promise<void> {
-    await deleteSegment(file);
+    // Account first: once the file is gone nobody may still see its bytes as pending.
     this.diskBytes -= file.bytes;
+    await deleteSegment(file);
   }
 }
