@@ -42,18 +42,23 @@ function fail(message) {
 // that is still up) instead of every process dying at once.
 if (!process.argv.includes('--supervised')) {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--supervised', ...process.argv.slice(2)], { stdio: 'inherit', detached: true });
-  let signals = 0;
+  let firstSignalAt = 0;
   const forward = () => {
-    signals++;
-    if (signals === 1) process.stdout.write('\nstopping (Ctrl-C again to kill everything now)...\n');
-    child.kill(signals === 1 ? 'SIGTERM' : 'SIGKILL');
-    if (signals > 1) process.kill(-child.pid, 'SIGKILL');
+    const now = Date.now();
+    if (!firstSignalAt) {
+      firstSignalAt = now;
+      process.stdout.write('\nstopping (Ctrl-C again to kill everything now)...\n');
+      child.kill('SIGTERM');
+    } else if (now - firstSignalAt > 1000) {
+      // A second Ctrl-C, not the same one relayed (npm forwards the terminal's SIGINT too).
+      process.kill(-child.pid, 'SIGKILL');
+    }
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  await supervised();
+  await supervised().catch((err) => fail(err instanceof Error ? err.message : String(err)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +264,7 @@ function banner(clickhouseUrl, sinkUrl) {
     '  (its 1h window must pass 14.4% errors: ~17 minutes after an hour of clean traffic)',
     `    curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0.5}'`,
     '  or: node bin/burnrate.js demo control --latency-ms 400 --error-rate 0.5',
-    'Back to normal (alerts resolve once both windows of a tier are under its threshold):',
+    "Back to normal (an alert resolves when no tier's short window shows the failures: 5 to 30 minutes):",
     `    curl -X POST localhost:${PORTS.demo}/control -d '{"errorRate":0,"latencyMs":0}'`,
     '',
     'The SLOs from another terminal:',

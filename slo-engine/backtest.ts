@@ -23,21 +23,14 @@ export interface BacktestResult {
 }
 
 export async function backtest(ch: Clickhouse, slos: readonly Slo[], options: BacktestOptions): Promise<BacktestResult> {
-  const errors: BacktestResult['errors'] = [];
-  const ok: Slo[] = [];
-  for (const slo of slos) {
-    try {
-      // Counts for the whole range once (margin 0: history is settled), then plain reads per step.
-      await refreshCounts(ch, [{ slo, from: lookbackStart(slo, options.from), to: floorMinute(options.to) }], {
-        marginSeconds: 0,
-        version: options.version ?? Date.now(),
-        ...(options.log ? { log: options.log } : {}),
-      });
-      ok.push(slo);
-    } catch (err) {
-      errors.push({ sloId: slo.id, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
+  // Counts for the whole range once (margin 0: history is settled), then plain reads per step.
+  const failed = await refreshCounts(ch, slos.map((slo) => ({ slo, from: lookbackStart(slo, options.from), to: floorMinute(options.to) })), {
+    marginSeconds: 0,
+    version: options.version ?? Date.now(),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const errors = [...failed].map(([sloId, error]) => ({ sloId, error }));
+  const ok = slos.filter((s) => !failed.has(s.id));
   let states: AlertState[] = [];
   const transitions: BacktestResult['transitions'] = [];
   let evaluations = 0;

@@ -7,7 +7,7 @@ import { TABLES } from '../storage/tables.ts';
 import type { Slo } from './model.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { evaluationPlan, floorMinute, lookbackStart } from './math/windows.ts';
-import { fetchWindowCounts, refreshCounts } from './sli/counts.ts';
+import { fetchWindowCounts, refreshCounts, settleDays } from './sli/counts.ts';
 import { ALERT_KINDS, inactive, step, type AlertState, type Transition } from './alerts/state-machine.ts';
 import { loadAlertStates, saveAlertStates } from './alerts/store.ts';
 import type { Router } from './notify/channels.ts';
@@ -30,16 +30,9 @@ export interface SloEvaluation {
 
 /** Evaluates every SLO at `at` (epoch seconds). Shared by the engine, `status` and `backtest`. */
 export async function evaluateAt(ch: Clickhouse, slos: readonly Slo[], at: number, options: EvaluateOptions = {}): Promise<SloEvaluation[]> {
-  const errors = new Map<string, string>();
-  if (options.refresh) {
-    for (const slo of slos) {
-      try {
-        await refreshCounts(ch, [{ slo, from: lookbackStart(slo, at), to: floorMinute(at) }], options.refresh);
-      } catch (err) {
-        errors.set(slo.id, err instanceof Error ? err.message.split('\n')[0]! : String(err));
-      }
-    }
-  }
+  const errors = options.refresh
+    ? await refreshCounts(ch, slos.map((slo) => ({ slo, from: lookbackStart(slo, at), to: floorMinute(at) })), options.refresh)
+    : new Map<string, string>();
   const ok = slos.filter((s) => !errors.has(s.id));
   const items = ok.map((slo) => ({ slo, plan: evaluationPlan(slo, at) }));
   const counts = await fetchWindowCounts(ch, items);
@@ -193,6 +186,8 @@ export function createEngine(options: EngineOptions): Engine {
       await saveAlertStates(options.ch, states, started);
       for (const t of transitions) log(`${t.status} ${t.kind} for SLO ${JSON.stringify(t.sloId)} at ${new Date(t.at * 1000).toISOString()}`);
       const deliveries = await deliver(transitions, byId);
+      // Merge one settled day partition per tick, so window sums need FINAL only for recent days.
+      await settleDays(options.ch, at, (options.marginSeconds ?? 600) + 3600).catch((err: unknown) => log(`settling counts failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
       last = { at, results, states, transitions, deliveries, durationMs: clock() - started };
       return last;
     },

@@ -13,6 +13,8 @@ export interface DriveOptions {
   stamp?: boolean;
   /** 429 / 503 answers: wait min(Retry-After, cap) then send the same payload again. */
   maxRetryAfterMs?: number;
+  /** Give up on a request after this long and send it again, as exporters do (default: never). */
+  timeoutMs?: number;
   /** Called after each acknowledged request (the backpressure phase paces itself with it). */
   onAck?: (acked: number) => void;
 }
@@ -34,10 +36,10 @@ export interface DriveResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function post(agent: Agent, url: URL, contentType: string, body: Uint8Array): Promise<{ status: number; retryAfter: string | undefined }> {
+function post(agent: Agent, url: URL, contentType: string, body: Uint8Array, timeoutMs: number | undefined): Promise<{ status: number; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, headers: { 'Content-Type': contentType, 'Content-Length': body.byteLength } },
+      { agent, signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined, method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, headers: { 'Content-Type': contentType, 'Content-Length': body.byteLength } },
       (res) => {
         res.on('data', () => {});
         res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined }));
@@ -77,7 +79,7 @@ export async function drive(payloads: Payload[], options: DriveOptions): Promise
         const t0 = performance.now();
         result.requests++;
         try {
-          const { status, retryAfter } = await post(agent, url, options.contentType, body);
+          const { status, retryAfter } = await post(agent, url, options.contentType, body, options.timeoutMs);
           count(String(status));
           if (status === 200) {
             const t1 = performance.now();
@@ -92,7 +94,8 @@ export async function drive(payloads: Payload[], options: DriveOptions): Promise
           if (retryAfter !== undefined) result.retryAfterAnswers++;
           await sleep(Math.min(Number(retryAfter ?? 1) * 1000, options.maxRetryAfterMs ?? 1000));
         } catch (err) {
-          count(`error:${(err as { code?: string }).code ?? (err as Error).name}`);
+          const name = (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR' ? 'timeout' : `error:${(err as { code?: string }).code ?? (err as Error).name}`;
+          count(name);
           await sleep(100);
         }
       }

@@ -3,6 +3,7 @@ import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags }
 import { connectClickhouse, type Clickhouse } from '../../storage/client.ts';
 import { ident, sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
+import { inSet } from '../../slo-engine/sli/sql-set.ts';
 import { iso, loadSlosOrThrow, parseTime, storedSlos } from '../../slo-engine/cli-support.ts';
 import { evaluateAt } from '../../slo-engine/engine.ts';
 import { sloJson } from '../../slo-engine/server.ts';
@@ -16,7 +17,7 @@ async function recordedStates(ch: Clickhouse, ids: string[], at: number): Promis
   if (ids.length === 0) return [];
   const rows = await ch.query<{ slo_id: string; kinds: string[]; statuses: string[]; t: number }>(
     sql`SELECT slo_id, argMax(alert_kind, time) AS kinds, argMax(alert_status, time) AS statuses, toUInt32(max(time)) AS t
-      FROM ${ident(TABLES.sloEvaluations)} WHERE has(${ids}, slo_id) AND time <= toDateTime(${at}) AND time > toDateTime(${at - 86_400}) GROUP BY slo_id`,
+      FROM ${ident(TABLES.sloEvaluations)} WHERE slo_id IN ${inSet(ids)} AND time <= toDateTime(${at}) AND time > toDateTime(${at - 86_400}) GROUP BY slo_id`,
   );
   return rows.flatMap((r) =>
     r.kinds.map((kind, i) => ({ sloId: r.slo_id, kind: kind as AlertKind, status: r.statuses[i] === 'firing' ? ('firing' as const) : ('inactive' as const), since: 0, updated: Number(r.t), noDataSince: 0 })),

@@ -3,7 +3,7 @@ import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
 import { deriveResourceFields, deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
-import { hex, Reader } from './wire.ts';
+import { Reader } from './wire.ts';
 
 // ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) decoded straight from bytes into
 // SpanRows. Each message is a loop over tags; `case` labels are whole tags (field << 3 | wire type),
@@ -128,16 +128,16 @@ function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx:
     const tag = reader.uint32();
     switch (tag) {
       case 10: // 1 trace_id
-        row.traceId = hex(reader.bytes());
+        row.traceId = reader.hexBytes();
         break;
       case 18: // 2 span_id
-        row.spanId = hex(reader.bytes());
+        row.spanId = reader.hexBytes();
         break;
       case 26: // 3 trace_state
         row.traceState = reader.string();
         break;
       case 34: // 4 parent_span_id
-        row.parentSpanId = hex(reader.bytes());
+        row.parentSpanId = reader.hexBytes();
         break;
       case 42: // 5 name
         row.name = reader.string();
@@ -239,10 +239,10 @@ function readLink(reader: Reader, limits: DecodeLimits): SpanLinkRow {
     const tag = reader.uint32();
     switch (tag) {
       case 10: // 1 trace_id
-        link.traceId = hex(reader.bytes());
+        link.traceId = reader.hexBytes();
         break;
       case 18: // 2 span_id
-        link.spanId = hex(reader.bytes());
+        link.spanId = reader.hexBytes();
         break;
       case 26: // 3 trace_state
         link.traceState = reader.string();

@@ -51,6 +51,8 @@ export interface PanelSpec {
   columnUnits?: Record<string, string>;
   /** Threshold steps for stat/table colouring: [[value, color], ...], first value null. */
   thresholds?: Array<[number | null, string]>;
+  /** Grafana value mappings (text and colour per value). */
+  mappings?: unknown[];
   options?: Record<string, unknown>;
   custom?: Record<string, unknown>;
 }
@@ -90,6 +92,7 @@ function fieldConfig(panel: PanelSpec) {
   if (panel.unit) defaults.unit = panel.unit;
   if (panel.displayName) defaults.displayName = panel.displayName;
   if (panel.custom) defaults.custom = panel.custom;
+  if (panel.mappings) defaults.mappings = panel.mappings;
   if (panel.thresholds) {
     defaults.thresholds = { mode: 'absolute', steps: panel.thresholds.map(([value, color]) => ({ color, value })) };
     defaults.color = { mode: 'thresholds' };

@@ -57,15 +57,17 @@ export const sloDetail: DashboardSpec = {
       width: 4,
       height: 4,
       options: { reduceOptions: { calcs: ['lastNotNull'], fields: '/.*/', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'value' },
-      thresholds: [[null, 'green']],
-      custom: {},
+      mappings: [
+        { type: 'value', options: { ok: { text: 'ok', color: 'green', index: 0 } } },
+        { type: 'regex', options: { pattern: '.+', result: { color: 'red', index: 1 } } },
+      ],
       sql: `SELECT if(countIf(status = 'firing') = 0, 'ok', arrayStringConcat(arraySort(groupArrayIf(kind, status = 'firing')), ', ')) AS \`Alert\`
 FROM slo_alert_state FINAL
 WHERE ${SLO}`,
     },
     {
       title: 'Alert tiers',
-      description: 'Each tier of the latest evaluation: its windows, the burn-rate threshold both windows must exceed, and the burn rates now.',
+      description: 'Each tier of the latest evaluation: its windows, the burn-rate threshold both windows must exceed, the burn rates now and its state (burning, ok, no-data, low-traffic).',
       type: 'table',
       width: 24,
       height: 6,
@@ -75,7 +77,7 @@ WHERE ${SLO}`,
   factor AS \`Threshold\`,
   window_burn_rate[indexOf(window_seconds, long_s)] AS \`Burn rate (long)\`,
   window_burn_rate[indexOf(window_seconds, short_s)] AS \`Burn rate (short)\`,
-  condition AS \`Burning\`
+  reason AS \`State\`
 FROM (
   SELECT *
   FROM slo_evaluations
@@ -83,7 +85,7 @@ FROM (
   ORDER BY time DESC
   LIMIT 1
 )
-ARRAY JOIN tier_severity AS severity, tier_long_seconds AS long_s, tier_short_seconds AS short_s, tier_factor AS factor, tier_condition AS condition`,
+ARRAY JOIN tier_severity AS severity, tier_long_seconds AS long_s, tier_short_seconds AS short_s, tier_factor AS factor, tier_condition AS reason`,
     },
     {
       title: 'SLI over time',
@@ -144,6 +146,7 @@ ORDER BY time`,
       displayName: '${__field.labels.kind}',
       options: { mergeValues: true, showValue: 'never', alignValue: 'left' },
       thresholds: [[null, 'green'], [1, 'red']],
+      mappings: [{ type: 'value', options: { '0': { text: 'ok', color: 'green', index: 0 }, '1': { text: 'firing', color: 'red', index: 1 } } }],
       sql: `SELECT ${bucket('at')}, kind, max(status = 'firing') AS value
 FROM ${evaluations('alert_kind, alert_status')}
 ARRAY JOIN alert_kind AS kind, alert_status AS status

@@ -8,6 +8,7 @@ import type { Clickhouse } from '../../storage/client.ts';
 import { ident, joinSql, sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
 import type { Transition } from '../alerts/state-machine.ts';
+import { inSet } from '../sli/sql-set.ts';
 
 export interface LedgerEntry {
   key: string;
@@ -40,7 +41,7 @@ export async function claim(ch: Clickhouse, entries: readonly LedgerEntry[], rep
   if (entries.length === 0) return new Set();
   const keys = entries.map((e) => e.key);
   // Already delivered (a restart, or a slower replica): do not even claim.
-  const sent = await ch.query<{ dedup_key: string }>(sql`SELECT DISTINCT dedup_key FROM ${ident(TABLES.sloNotifications)} WHERE has(${keys}, dedup_key) AND outcome = 'sent'`);
+  const sent = await ch.query<{ dedup_key: string }>(sql`SELECT DISTINCT dedup_key FROM ${ident(TABLES.sloNotifications)} WHERE dedup_key IN ${inSet(keys)} AND outcome = 'sent'`);
   const done = new Set(sent.map((r) => r.dedup_key));
   const todo = entries.filter((e) => !done.has(e.key));
   if (todo.length === 0) return new Set();
@@ -48,7 +49,7 @@ export async function claim(ch: Clickhouse, entries: readonly LedgerEntry[], rep
   if (options.settleMs > 0) await (options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(options.settleMs);
   const rows = await ch.query<{ dedup_key: string; outcome: string; replica: string; t: number }>(
     sql`SELECT dedup_key, outcome, replica, toUInt32(time) AS t FROM ${ident(TABLES.sloNotifications)}
-      WHERE has(${todo.map((e) => e.key)}, dedup_key) AND (outcome = 'sent' OR (outcome = 'claimed' AND time >= now() - ${options.leaseSeconds}))`,
+      WHERE dedup_key IN ${inSet(todo.map((e) => e.key))} AND (outcome = 'sent' OR (outcome = 'claimed' AND time >= now() - ${options.leaseSeconds}))`,
   );
   const winners = new Map<string, { t: number; replica: string; sent: boolean }>();
   for (const r of rows) {

@@ -108,7 +108,8 @@ export function loadSlos(target: string, cwd = process.cwd()): LoadResult {
   }
   const docs: SourceDoc[] = [];
   for (const path of files) {
-    const file = relative(cwd, path) || path;
+    const rel = relative(cwd, path);
+    const file = rel && !rel.startsWith('..') ? rel : path;
     const parsed = parseYaml(readFileSync(path, 'utf8'), file);
     problems.push(...parsed.problems);
     docs.push(...parsed.docs);

@@ -140,6 +140,33 @@ describe('dashboard JSON', () => {
   });
 });
 
+describe('the macro expansion the tests run dashboards through', () => {
+  const ctx = (variables: QueryContext['variables']): QueryContext => ({ from: 1_700_000_000, to: 1_700_003_600, intervalSeconds: 30, variables });
+
+  it('expands the backend macros as the plugin does', () => {
+    expect(expandQuery('SELECT $__interval_s WHERE $__timeFilter(ts) AND d >= $__fromTime AND d <= $__toTime AND $__dateFilter(day)', ctx({}))).toBe(
+      "SELECT 30 WHERE ts >= toDateTime(1700000000) AND ts <= toDateTime(1700003600) AND d >= toDateTime(1700000000) AND d <= toDateTime(1700003600) AND day >= toDate('2023-11-14') AND day <= toDate('2023-11-14')",
+    );
+  });
+
+  it('turns $__conditionalAll into 1=1 for All and keeps the condition, nested parentheses and all, otherwise', () => {
+    const sql = 'WHERE $__conditionalAll(lower(s) IN (${s:singlequote}), $s) AND x';
+    expect(expandQuery(sql, ctx({ s: { value: ALL, options: ['a'] } }))).toBe('WHERE 1=1 AND x');
+    expect(expandQuery(sql, ctx({ s: { value: ['a', "o'k"] } }))).toBe("WHERE lower(s) IN ('a','o\\'k') AND x");
+  });
+
+  it('formats variables like Grafana: singlequote escapes quotes, the plugin quotes multi-values', () => {
+    expect(expandQuery("$v ${v} ${v:singlequote} [[v]]", ctx({ v: { value: "it's" } }))).toBe("it's it's 'it\\'s' it's");
+    expect(expandQuery('$v', ctx({ v: { value: ['a', 'b'] } }))).toBe("'a','b'");
+  });
+
+  it('refuses macros outside the portable set and leftover placeholders', () => {
+    expect(() => expandQuery('SELECT $__timeInterval(ts)', ctx({}))).toThrow(/unsupported macro/);
+    expect(() => expandQuery('SELECT $__fromTime_ms', ctx({}))).toThrow(/unsupported macro/);
+    expect(() => expandQuery('SELECT $nope', ctx({}))).toThrow(/unexpanded/);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Every query against the real ClickHouse, on spans whose answers are known (test/support/dashboard-seed.ts).
 
@@ -280,9 +307,9 @@ const EXPECTED: Record<string, Check> = {
   [`${UIDS.sloDetail}/Budget exhausted in`]: (rows) => expect(rows.map((r) => num(r['Budget exhausted in']))).toEqual([86400]),
   [`${UIDS.sloDetail}/Alert`]: (rows) => expect(rows).toEqual([{ Alert: 'page' }]),
   [`${UIDS.sloDetail}/Alert tiers`]: (rows) => {
-    expect(rows.map((r) => [r.Severity, r.Windows, num(r.Threshold), num(r['Burn rate (long)']), num(r['Burn rate (short)']), r.Burning])).toEqual([
-      ['page', '1h / 5m', 14.4, 15, 20, 'true'],
-      ['ticket', '6h / 30m', 6, 2, 16, 'false'],
+    expect(rows.map((r) => [r.Severity, r.Windows, num(r.Threshold), num(r['Burn rate (long)']), num(r['Burn rate (short)']), r.State])).toEqual([
+      ['page', '1h / 5m', 14.4, 15, 20, 'burning'],
+      ['ticket', '6h / 30m', 6, 2, 16, 'ok'],
     ]);
   },
   [`${UIDS.sloDetail}/SLI over time`]: (rows) => {

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
-import { createEngine } from '../../slo-engine/engine.ts';
+import { createEngine, evaluateAt } from '../../slo-engine/engine.ts';
 import { buildRouter } from '../../slo-engine/notify/channels.ts';
 import { backtest } from '../../slo-engine/backtest.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
@@ -145,6 +145,26 @@ describe('SLO engine on a real ClickHouse', () => {
     expect(resolvedHook.alerts[0].endsAt).toBe(new Date((T + 600) * 1000).toISOString());
   });
 
+  it('a custom SQL SLI counts the same as the built-in one; an SLO that cannot be counted does not stop the others', async () => {
+    const custom = sloFromYaml(`id: custom
+service: x
+objective: 99
+period: 30d
+sli:
+  kind: custom
+  table: spans
+  good: countIf(NOT (status_code = 2 OR http_status_code >= 500))
+  total: count()
+  where: service_name = 'demo''s' AND kind = 2 AND has(['/checkout'], http_route)
+alerting: { ingestDelay: 0s }
+`);
+    const metric = sloFromYaml('id: metric\nservice: x\nobjective: 99\nperiod: 30d\nsli: { kind: metric-ratio, bad: { metric: errors }, total: { metric: requests } }\n');
+    const results = await evaluateAt(db.ch, [custom, metric], T + 20, { refresh: { marginSeconds: 600, version: Date.now() } });
+    const burn = Object.fromEntries(results[0]!.evaluation!.windows.map((w) => [w.seconds, w.burnRate]));
+    expect([burn[300], burn[3600]]).toEqual([40, 20.25]);
+    expect(results[1]!.error).toMatch(/metric-ratio needs the metrics tables/);
+  });
+
   it('backtest replays the incident: ticket (3d/6h at 1x), then page, then the page resolves', async () => {
     const result = await backtest(db.ch, [slo], { from: T - 3600, to: T + 600, stepSeconds: 60 });
     expect(result.errors).toEqual([]);
@@ -166,7 +186,7 @@ describe('SLO engine on a real ClickHouse', () => {
         expect.stringMatching(/^3 transition\(s\) in 71 evaluation\(s\)/),
       ]);
       lines.length = 0;
-      expect(await statusCommand.run(['--at', String(T + 30), ...ch])).toBe(0);
+      expect(await statusCommand.run(['--at', String(T + 30), '--slos', dir, ...ch])).toBe(0);
       expect(lines[0]).toBe(`${HOSTILE_ID} (demo's): 99% over 30d`);
       expect(lines[1]).toBe(`  as of ${new Date(T * 1000).toISOString().replace('.000Z', 'Z')}: SLI 94.563%  budget remaining -443.75%  time to exhaustion 0s`);
       expect(lines[2]).toContain('5m 40x');
@@ -176,7 +196,9 @@ describe('SLO engine on a real ClickHouse', () => {
       lines.length = 0;
       expect(await statusCommand.run(['--at', String(T + 30), '--json', ...ch])).toBe(0);
       const json = JSON.parse(lines.join('\n'));
-      expect(json.slos[0]).toMatchObject({ id: HOSTILE_ID, budgetRemaining: -4.4375, alerts: [{ kind: 'page', status: 'firing' }, { kind: 'ticket', status: 'inactive' }] });
+      // Without --slos: the specs the engine stored (this SLO and the custom one above).
+      expect(json.slos.map((s: { id: string }) => s.id).sort()).toEqual(['custom', HOSTILE_ID].sort());
+      expect(json.slos.find((s: { id: string }) => s.id === HOSTILE_ID)).toMatchObject({ id: HOSTILE_ID, budgetRemaining: -4.4375, alerts: [{ kind: 'page', status: 'firing' }, { kind: 'ticket', status: 'inactive' }] });
     } finally {
       spy.mockRestore();
     }

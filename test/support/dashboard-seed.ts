@@ -101,7 +101,7 @@ export function seedRows(): Row[] {
 
 // ---------------------------------------------------------------------------------------------
 // SLO engine output for two SLOs, evaluated once a minute for minutes 0..9 (at :30).
-//   checkout-availability  objective stored as percent (99.9); budget 1.00 -> 0.55; page fires
+//   checkout-availability  objective stored as percent (99.9, as the engine writes it); budget 1.00 -> 0.55; page fires
 //                          from minute 5 (a stale 'inactive' row with a lower version must lose).
 //   products-latency       objective stored as a fraction (0.99); budget 0.9; nothing fires;
 //                          its 6h window has no data (NULL burn rate).
@@ -142,7 +142,7 @@ export function sloRows(): Record<string, Row[]> {
         slo_id: SLO_SEED.checkout, service: 'checkout', slo_name: 'Checkout availability', objective: 99.9,
         period_good: 990_000, period_total: 1_000_000, sli: 0.99, budget_remaining: SLO_SEED.budget(m), time_to_exhaustion_seconds: 86400,
         window_good: [0, 0, 0, 0], window_total: [0, 0, 0, 0], window_sli: [0.98, 0.984, 0.985, 0.998],
-        window_burn_rate: SLO_SEED.checkoutBurn, tier_condition: ['true', 'false'],
+        window_burn_rate: SLO_SEED.checkoutBurn, tier_condition: ['burning', 'ok'],
         alert_status: [firing ? 'firing' : 'inactive', 'inactive', 'inactive'], page_firing: firing ? 1 : 0, ticket_firing: 0,
       },
       {
@@ -150,7 +150,7 @@ export function sloRows(): Record<string, Row[]> {
         slo_id: SLO_SEED.products, service: 'products', slo_name: 'Products latency', objective: 0.99,
         period_good: 999, period_total: 1000, sli: 0.995, budget_remaining: 0.9, time_to_exhaustion_seconds: null,
         window_good: [0, 0, 0, 0], window_total: [0, 0, 0, 0], window_sli: [0.995, 0.996, 0.997, null],
-        window_burn_rate: SLO_SEED.productsBurn, tier_condition: ['false', 'unknown'],
+        window_burn_rate: SLO_SEED.productsBurn, tier_condition: ['ok', 'no-data'],
         alert_status: ['inactive', 'inactive', 'inactive'], page_firing: 0, ticket_firing: 0,
       },
     );
