@@ -5,7 +5,7 @@ import { identifier, type SqlFragment } from './sql.ts';
 
 /**
  * The thin ClickHouse adapter both services use. Everything goes through named formats:
- * the client's default insert format (JSONCompactEachRow) does not exist on 18.16.
+ * the client's default insert format (compact JSON rows) does not exist on 18.16.
  */
 export interface Clickhouse {
   readonly database: string;

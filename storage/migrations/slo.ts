@@ -2,7 +2,7 @@ import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
 
 // SLO engine tables. Portable to ClickHouse 18.16: no TTL (day partitions + retention job), no Map,
-// no LowCardinality, no DateTime64. Replacing tables are read with FINAL: a re-counted minute or a
+// no low-cardinality or 64-bit datetime types. Replacing tables are read with FINAL: a re-counted minute or a
 // newer alert state replaces the older row instead of adding to it.
 export const sloMigrations: Migration[] = [
   {
