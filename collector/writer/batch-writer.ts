@@ -13,14 +13,15 @@ export interface BatchWriterOptions {
   maxBatchBytes: number;
   /**
    * ...or when its oldest row has waited this long. When no insert is in flight a batch is sent
-   * sooner, after `lingerMs`: requests are acknowledged only after their insert, so waiting the full
-   * interval with an idle pipeline only adds latency (and with clients that wait for their answer,
-   * latency is throughput). While an insert runs, the next batch grows until it ends: few, large
-   * inserts, which cost ClickHouse far less CPU per row than many small ones (docs/performance.md).
-   * Full batches (and batches past the interval) still use every insert slot.
+   * sooner: once no rows have joined it for `lingerMs`. Requests are acknowledged only after their
+   * insert, so waiting the full interval with an idle pipeline only adds latency (and with clients
+   * that wait for their answer, latency is throughput); the quiet period lets the wave of requests
+   * that follows an insert's acknowledgements land in one batch. While an insert runs, the next batch
+   * grows until it ends: few, large inserts, which cost ClickHouse far less CPU per row than many
+   * small ones (docs/performance.md). Full batches (and batches past the interval) use every slot.
    */
   flushIntervalMs: number;
-  /** Wait this long for more rows when no insert is in flight (default min(5, flushIntervalMs) ms). */
+  /** Quiet period that seals a batch while no insert is in flight (default min(5, flushIntervalMs) ms). */
   lingerMs?: number;
   /** Bound on bytes accepted but not yet inserted (all tables). Over it, submissions fail fast. */
   maxQueueBytes: number;
@@ -141,8 +142,8 @@ export class BatchWriter {
       batch = { spec, chunks: [], rows: 0, bytes: 0, waiters: [] };
       batch.timer = setTimeout(() => this.seal(batch!), this.options.flushIntervalMs);
       this.batches.set(spec.table, batch);
-      if (this.idle()) this.linger(batch);
     }
+    if (this.idle()) this.linger(batch);
     return batch;
   }
 
@@ -150,10 +151,10 @@ export class BatchWriter {
     return this.inFlight === 0 && this.flushQueue.length === 0;
   }
 
-  /** Seals `batch` after the linger time (rows of the same tick and the next few ms join it). */
+  /** (Re)starts the quiet period after which `batch` is sealed. */
   private linger(batch: Batch): void {
-    if (batch.linger !== undefined) return;
-    batch.linger = setTimeout(() => this.seal(batch), this.options.lingerMs ?? Math.min(5, this.options.flushIntervalMs));
+    if (batch.linger !== undefined) batch.linger.refresh();
+    else batch.linger = setTimeout(() => this.seal(batch), this.options.lingerMs ?? Math.min(5, this.options.flushIntervalMs));
   }
 
   private seal(batch: Batch): void {

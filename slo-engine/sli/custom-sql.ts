@@ -18,12 +18,30 @@ const SPAN_COLUMNS = [
   'resource_attributes.type', 'resource_attributes.value', 'scope_name', 'scope_version',
 ] as const;
 
+// Metric points (storage/migrations/metrics.ts), one row per point. A custom expression sees raw
+// points: right for DELTA sums and histograms (sum the values), not for CUMULATIVE ones (running
+// totals; use the metric-ratio / metric-latency kinds, which take per-series differences). Filter
+// staleness markers with `bitAnd(flags, 1) = 0`.
+const METRIC_COLUMNS = [
+  'tenant', 'timestamp', 'start_time_ns', 'time_ns', 'service_name', 'service_namespace', 'deployment_environment', 'metric_name',
+  'metric_unit', 'attributes.key', 'attributes.type', 'attributes.value', 'flags', 'aggregation_temporality', 'resource_attributes.key',
+  'resource_attributes.type', 'resource_attributes.value', 'scope_name', 'scope_version',
+] as const;
+
 /** Tables a custom SLI may read. Other modules' tables join this list once their schema is settled. */
 export const CUSTOM_TABLES: Record<string, CustomTable> = {
   [TABLES.spans]: { timeColumn: 'timestamp', columns: SPAN_COLUMNS },
   [TABLES.spanRed1m]: {
     timeColumn: 'minute',
     columns: ['tenant', 'minute', 'service_name', 'span_name', 'kind', 'requests', 'errors', 'http_5xx', 'duration_sum_ns'],
+  },
+  [TABLES.metricsSum]: { timeColumn: 'timestamp', columns: [...METRIC_COLUMNS, 'is_monotonic', 'value_type', 'value_double', 'value_int'] },
+  [TABLES.metricsHistogram]: {
+    timeColumn: 'timestamp',
+    columns: [
+      ...METRIC_COLUMNS, 'count', 'sum', 'has_sum', 'min', 'has_min', 'max', 'has_max', 'bucket_counts', 'explicit_bounds',
+      'http_route', 'http_method', 'http_status_code',
+    ],
   },
 };
 
@@ -34,6 +52,7 @@ const FUNCTIONS = new Set(
     'like', 'notLike', 'match', 'position', 'positionCaseInsensitive', 'endsWith', 'substring', 'toUInt8', 'toUInt16',
     'toUInt32', 'toUInt64', 'toInt64', 'toFloat64', 'toString', 'abs', 'intDiv', 'modulo', 'least', 'greatest',
     'coalesce', 'ifNull', 'equals', 'notEquals', 'less', 'greater', 'lessOrEquals', 'greaterOrEquals', 'in', 'notIn',
+    'bitAnd', 'arraySum', 'arraySlice', 'round',
   ].map((f) => f.toLowerCase()),
 );
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'like', 'is', 'null', 'between', 'case', 'when', 'then', 'else', 'end']);

@@ -6,6 +6,7 @@ import { TABLES } from '../../storage/tables.ts';
 import { SPAN_KINDS, type SliSpec, type Slo, type SpanSelector } from '../model.ts';
 import { CUSTOM_TABLES, renderCustomExpression } from './custom-sql.ts';
 import { stableJson } from '../spec/json.ts';
+import { metricLatencyQuery, metricRatioQuery } from './metric-sql.ts';
 
 /** Identifies an SLI definition: when it changes, counts are rebuilt under the new hash. */
 export function sliHash(slo: Pick<Slo, 'service' | 'sli'>): string {
@@ -37,10 +38,11 @@ function rollupBad(sli: SliSpec): 'errors' | 'http_5xx' | undefined {
   return undefined;
 }
 
+/** No SLI kind throws it any more (the metric kinds are counted); kept for callers that catch it. */
 export class UnsupportedSliError extends Error {}
 
-/** `SELECT minute, good, total` per minute over [from, to) for this SLO's SLI. */
-export function countsQuery(slo: Pick<Slo, 'service' | 'sli'>, from: number, to: number): SqlFragment {
+/** `SELECT minute, good, total` per minute over [from, to) for this SLO's SLI (the id, when given, names it in errors). */
+export function countsQuery(slo: Pick<Slo, 'service' | 'sli'> & { id?: string }, from: number, to: number): SqlFragment {
   const sli = slo.sli;
   switch (sli.kind) {
     case 'availability':
@@ -71,9 +73,8 @@ export function countsQuery(slo: Pick<Slo, 'service' | 'sli'>, from: number, to:
         FROM ${ident(sli.table)} WHERE ${time} >= ${at(from)} AND ${time} < ${at(to)} AND (${expr(sli.where)}) GROUP BY minute`;
     }
     case 'metric-ratio':
+      return metricRatioQuery({ ...(slo.id !== undefined ? { id: slo.id } : {}), service: slo.service, sli }, from, to);
     case 'metric-latency':
-      throw new UnsupportedSliError(
-        `SLI kind ${sli.kind} needs the metrics tables (storage/migrations/metrics.ts), which this build does not have yet`,
-      );
+      return metricLatencyQuery({ ...(slo.id !== undefined ? { id: slo.id } : {}), service: slo.service, sli }, from, to);
   }
 }

@@ -159,10 +159,17 @@ sli:
 alerting: { ingestDelay: 0s }
 `);
     const metric = sloFromYaml('id: metric\nservice: x\nobjective: 99\nperiod: 30d\nsli: { kind: metric-ratio, bad: { metric: errors }, total: { metric: requests } }\n');
-    const results = await evaluateAt(db.ch, [custom, metric], T + 20, { refresh: { marginSeconds: 600, version: Date.now() } });
+    // A histogram whose bounds do not contain the threshold cannot be counted (see slo-metric-sli.test.ts).
+    const histogram = sloFromYaml('id: histogram\nservice: x\nobjective: 99\nperiod: 30d\nsli: { kind: metric-latency, metric: latency, threshold: 0.3 }\n');
+    await db.ch.command(sql`INSERT INTO metrics_histogram (timestamp, service_name, metric_name, metric_unit, aggregation_temporality, count, bucket_counts, explicit_bounds)
+      VALUES (toDateTime(${T - 60}), 'x', 'latency', 's', 1, 1, [1, 0], [0.25])`);
+    const results = await evaluateAt(db.ch, [custom, metric, histogram], T + 20, { refresh: { marginSeconds: 600, version: Date.now() } });
     const burn = Object.fromEntries(results[0]!.evaluation!.windows.map((w) => [w.seconds, w.burnRate]));
     expect([burn[300], burn[3600]]).toEqual([40, 20.25]);
-    expect(results[1]!.error).toMatch(/metric-ratio needs the metrics tables/);
+    // Metric SLIs are counted now: no points of these counters is no data, not an error.
+    expect(results[1]!.error).toBeUndefined();
+    expect(results[1]!.evaluation!.noData).toBe(true);
+    expect(results[2]!.error).toMatch(/SLO "histogram": metric-latency threshold 0\.3 is not a bucket bound of histogram "latency" \(unit "s", service x\); bounds found: \[0\.25\]/);
   });
 
   it('backtest replays the incident: ticket (3d/6h at 1x), then page, then the page resolves', async () => {
@@ -196,8 +203,8 @@ alerting: { ingestDelay: 0s }
       lines.length = 0;
       expect(await statusCommand.run(['--at', String(T + 30), '--json', ...ch])).toBe(0);
       const json = JSON.parse(lines.join('\n'));
-      // Without --slos: the specs the engine stored (this SLO and the custom one above).
-      expect(json.slos.map((s: { id: string }) => s.id).sort()).toEqual(['custom', HOSTILE_ID].sort());
+      // Without --slos: the specs the engine stored (this SLO and the custom and metric ones above; not the one that failed).
+      expect(json.slos.map((s: { id: string }) => s.id).sort()).toEqual(['custom', 'metric', HOSTILE_ID].sort());
       expect(json.slos.find((s: { id: string }) => s.id === HOSTILE_ID)).toMatchObject({ id: HOSTILE_ID, budgetRemaining: -4.4375, alerts: [{ kind: 'page', status: 'firing' }, { kind: 'ticket', status: 'inactive' }] });
     } finally {
       spy.mockRestore();

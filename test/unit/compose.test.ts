@@ -89,6 +89,7 @@ describe('docker-compose.yml', () => {
     expect(byName('clickhouse').image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+/);
     expect(byName('grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
     expect(byName('grafana').environment!.GF_INSTALL_PLUGINS).toMatch(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+$/);
+    expect(byName('grafana').environment!.GF_PLUGINS_PREINSTALL_SYNC).toBe(byName('grafana').environment!.GF_INSTALL_PLUGINS);
   });
 
   it('keeps ClickHouse data in a declared named volume and checks its health', () => {
