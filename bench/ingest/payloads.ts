@@ -151,6 +151,8 @@ export interface TracePayloadOptions {
   json?: boolean;
   /** Start of the first span, ms since the epoch (default: a minute ago). */
   startMs?: number;
+  /** Compute traceIdOffsets (default true; the decoder-alone process skips it to keep its JIT state clean). */
+  offsets?: boolean;
 }
 
 /** Trace requests of 512..2048 spans (one service each) until `spans` spans are made. */
@@ -166,7 +168,7 @@ export function tracePayloads(options: TracePayloadOptions): Payload[] {
     const spans = makeSpans(rand, n, resourceFor(rand, i), startNs);
     startNs += BigInt(n) * 250_000n;
     const body = options.json ? JsonTraceSerializer.serializeRequest(spans as never)! : ProtobufTraceSerializer.serializeRequest(spans as never)!;
-    out.push({ body, items: n, traceIdOffsets: options.json ? undefined : traceIdOffsets(body) });
+    out.push({ body, items: n, traceIdOffsets: options.json || options.offsets === false ? undefined : traceIdOffsets(body) });
     left -= n;
   }
   return out;
