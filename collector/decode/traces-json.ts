@@ -3,8 +3,6 @@ import {
   type DecodeLimits,
   type DecodeOptions,
   type DecodeResult,
-  type ResourceInfo,
-  type ScopeInfo,
   type SpanEventRow,
   type SpanLinkRow,
   type SpanRow,
@@ -23,7 +21,8 @@ import {
   type JsonObject,
 } from './json-fields.ts';
 import { Rejections } from './rejections.ts';
-import { deriveResourceFields, deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { readResourceJson, readScopeJson } from './otlp-common.ts';
+import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
 
 // OTLP/JSON ExportTraceServiceRequest into SpanRows, with the same rows and rules as the protobuf
 // decoder (see traces-proto.ts).
@@ -48,9 +47,9 @@ export function decodeTracesJson(body: string, options: DecodeOptions): DecodeRe
   const rejections = new Rejections('span');
   try {
     for (const resourceSpans of objects(jsonArray(request, 'resourceSpans'), 'resourceSpans')) {
-      const resource = readResource(resourceSpans, options.limits);
+      const resource = readResourceJson(resourceSpans, options.limits);
       for (const scopeSpans of objects(jsonArray(resourceSpans, 'scopeSpans'), 'scopeSpans')) {
-        const scope = readScope(scopeSpans, options.limits);
+        const scope = readScopeJson(scopeSpans, options.limits);
         for (const span of jsonArray(scopeSpans, 'spans')) {
           const row = newSpanRow(options.tenant, resource, scope);
           const problem = readSpan(span, row, options.limits);
@@ -69,31 +68,6 @@ export function decodeTracesJson(body: string, options: DecodeOptions): DecodeRe
 function objects(list: unknown[], field: string): JsonObject[] {
   for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
   return list as JsonObject[];
-}
-
-function readResource(resourceSpans: JsonObject, limits: DecodeLimits): ResourceInfo {
-  const resource = newResourceInfo();
-  resource.schemaUrl = jsonString(resourceSpans, 'schemaUrl');
-  const json = jsonObject(resourceSpans, 'resource');
-  if (json === undefined) return resource;
-  const overLimit = appendAttributesJson(jsonArray(json, 'attributes'), resource.attributes, limits);
-  resource.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + overLimit;
-  deriveResourceFields(resource);
-  return resource;
-}
-
-function readScope(scopeSpans: JsonObject, limits: DecodeLimits): ScopeInfo {
-  const scope = newScopeInfo();
-  scope.schemaUrl = jsonString(scopeSpans, 'schemaUrl');
-  const json = jsonObject(scopeSpans, 'scope');
-  if (json === undefined) return scope;
-  scope.name = jsonString(json, 'name');
-  scope.version = jsonString(json, 'version');
-  const attributes = new KeyValueJsonList(limits);
-  attributes.addJson(jsonArray(json, 'attributes'));
-  scope.attributesJson = attributes.json();
-  scope.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + attributes.dropped;
-  return scope;
 }
 
 /** Fills `row` from one JSON span; returns why it is rejected, or '' (then its derived fields are set). */

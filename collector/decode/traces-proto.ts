@@ -2,7 +2,8 @@ import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo
 import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
-import { deriveResourceFields, deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { readResourceProto, readScopeProto } from './otlp-common.ts';
+import { deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
 import { Reader } from './wire.ts';
 
 // ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) decoded straight from bytes into
@@ -42,7 +43,7 @@ function readResourceSpans(reader: Reader, ctx: Context): void {
     const tag = reader.uint32();
     switch (tag) {
       case 10: // 1 resource
-        readResource(reader, resource, ctx.limits);
+        readResourceProto(reader, resource, ctx.limits);
         break;
       case 18: // 2 scope_spans
         readScopeSpans(reader, resource, ctx);
@@ -57,20 +58,6 @@ function readResourceSpans(reader: Reader, ctx: Context): void {
   leaveMessage(reader, outerEnd);
 }
 
-function readResource(reader: Reader, resource: ResourceInfo, limits: DecodeLimits): void {
-  const outerEnd = enterMessage(reader);
-  let overLimit = 0;
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    if (tag === 10) overLimit += appendAttributeProto(reader, resource.attributes, limits); // 1 attributes
-    else if (tag === 16) resource.droppedAttributesCount = reader.uint32() >>> 0; // 2 dropped_attributes_count
-    else skipField(reader, tag, 'Resource', 2);
-  }
-  leaveMessage(reader, outerEnd);
-  resource.droppedAttributesCount += overLimit;
-  deriveResourceFields(resource);
-}
-
 function readScopeSpans(reader: Reader, resource: ResourceInfo, ctx: Context): void {
   const outerEnd = enterMessage(reader);
   const scope = newScopeInfo();
@@ -78,7 +65,7 @@ function readScopeSpans(reader: Reader, resource: ResourceInfo, ctx: Context): v
     const tag = reader.uint32();
     switch (tag) {
       case 10: // 1 scope
-        readScope(reader, scope, ctx.limits);
+        readScopeProto(reader, scope, ctx.limits);
         break;
       case 18: // 2 spans
         readSpan(reader, resource, scope, ctx);
@@ -91,33 +78,6 @@ function readScopeSpans(reader: Reader, resource: ResourceInfo, ctx: Context): v
     }
   }
   leaveMessage(reader, outerEnd);
-}
-
-function readScope(reader: Reader, scope: ScopeInfo, limits: DecodeLimits): void {
-  const outerEnd = enterMessage(reader);
-  const attributes = new KeyValueJsonList(limits);
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 name
-        scope.name = reader.string();
-        break;
-      case 18: // 2 version
-        scope.version = reader.string();
-        break;
-      case 26: // 3 attributes
-        attributes.addProto(reader);
-        break;
-      case 32: // 4 dropped_attributes_count
-        scope.droppedAttributesCount = reader.uint32() >>> 0;
-        break;
-      default:
-        skipField(reader, tag, 'InstrumentationScope', 4);
-    }
-  }
-  leaveMessage(reader, outerEnd);
-  scope.attributesJson = attributes.json();
-  scope.droppedAttributesCount += attributes.dropped;
 }
 
 function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {

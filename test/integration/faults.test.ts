@@ -125,6 +125,7 @@ describe('fault tests against a collector process', () => {
     const { payload, spanIds } = new SpanBatches('term-inflight').next(100);
     const half = Math.floor(payload.length / 2);
     let answered: { status: number; body: string } | undefined;
+    let finishBody = () => {};
     const inflight = new Promise<void>((resolve, reject) => {
       const req = request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': payload.length } }, (res) => {
         let body = '';
@@ -136,15 +137,19 @@ describe('fault tests against a collector process', () => {
       });
       req.on('error', reject);
       req.write(payload.subarray(0, half));
-      // Signal once the collector is reading this request, finish the body after it stopped listening.
-      setTimeout(() => collector.child.kill('SIGTERM'), 300);
-      setTimeout(() => req.end(payload.subarray(half)), 800);
+      finishBody = () => req.end(payload.subarray(half));
     });
-    await sleep(500);
+    // Signal once the collector is reading this request; finish the body after it stopped listening.
+    await sleep(300);
+    collector.child.kill('SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (!collector.output.join('').includes('SIGTERM, draining') && Date.now() < deadline) await sleep(50);
+    await sleep(100);
     const refused = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(0) }).then(
       (r) => `status ${r.status}`,
       (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message,
     );
+    finishBody();
     await inflight;
     const exit = await Promise.race([collector.exited, sleep(30_000).then(() => 'timeout' as const)]);
     await raw.stop();

@@ -10,7 +10,6 @@ import type { Slo } from '../../slo-engine/model.ts';
 
 // A minute boundary two days ago (noon UTC); every point lies around it.
 const T = Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 2 * 86_400 + 12 * 3600;
-const NS = 1_000_000_000n;
 const ns = (seconds: number) => (BigInt(Math.round(seconds * 1000)) * 1_000_000n).toString();
 
 interface Point {
