@@ -34,7 +34,8 @@ export function describeNotification(body: unknown): string[] {
   if (typeof b.event_action === 'string') {
     // PagerDuty Events API v2
     const payload = obj(b.payload);
-    return [`PAGERDUTY ${b.event_action} [${str(payload.severity)}] ${str(payload.summary)} (dedup_key ${str(b.dedup_key)})`];
+    const what = payload.summary === undefined ? '' : ` [${str(payload.severity)}] ${str(payload.summary)}`;
+    return [`PAGERDUTY ${b.event_action}${what} (dedup_key ${str(b.dedup_key)})`];
   }
   if (typeof b.text === 'string' || Array.isArray(b.blocks)) {
     // Slack incoming webhook: the fallback text says it in one line.
