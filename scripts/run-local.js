@@ -65,7 +65,7 @@ if (!process.argv.includes('--supervised')) {
 
 async function supervised() {
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 20 || (major === 20 && minor < 6)) fail(`Node ${process.versions.node} is too old: burnrate needs Node 20.6 or newer.`);
+  if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: burnrate needs Node 20.19 or newer.`);
 
   installNpmPackages();
   const { register } = await import('tsx/esm/api');
