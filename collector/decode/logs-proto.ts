@@ -2,10 +2,9 @@ import { newLogRow, type LogRow } from '../rows/log-rows.ts';
 import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo } from '../rows/types.ts';
 import { appendAttributeProto, readAnyValueProto, type AnyValueText } from './any-value.ts';
 import { deriveLogFields, logIdsProblem } from './log-fields.ts';
-import { readResourceProto, readScopeProto } from './otlp-common.ts';
+import { walkProtoEnvelope } from './otlp-common.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
-import { newResourceInfo, newScopeInfo } from './span-fields.ts';
 import { hex, Reader } from './wire.ts';
 
 // ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1) decoded straight from bytes into
@@ -33,56 +32,8 @@ export function decodeLogsProto(body: Uint8Array, options: DecodeOptions): Decod
     receivedAt: Math.floor(Date.now() / 1000),
     body: { type: 'empty', text: '' },
   };
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    if (tag === 10) readResourceLogs(reader, ctx); // 1 resource_logs
-    else skipField(reader, tag, 'ExportLogsServiceRequest', 1);
-  }
+  walkProtoEnvelope(reader, { request: 'ExportLogsServiceRequest', resourceLevel: 'ResourceLogs', scopeLevel: 'ScopeLogs' }, ctx, readLogRecord);
   return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
-}
-
-function readResourceLogs(reader: Reader, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const resource = newResourceInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 resource
-        readResourceProto(reader, resource, ctx.limits);
-        break;
-      case 18: // 2 scope_logs
-        readScopeLogs(reader, resource, ctx);
-        break;
-      case 26: // 3 schema_url
-        resource.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ResourceLogs', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
-}
-
-function readScopeLogs(reader: Reader, resource: ResourceInfo, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const scope = newScopeInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 scope
-        readScopeProto(reader, scope, ctx.limits);
-        break;
-      case 18: // 2 log_records
-        readLogRecord(reader, resource, scope, ctx);
-        break;
-      case 26: // 3 schema_url
-        scope.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ScopeLogs', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
 }
 
 function readLogRecord(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {

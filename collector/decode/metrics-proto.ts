@@ -12,10 +12,9 @@ import {
 import { PayloadError, type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
 import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
 import { finishMetric, pointProblem } from './metric-fields.ts';
-import { readResourceProto, readScopeProto } from './otlp-common.ts';
+import { walkProtoEnvelope } from './otlp-common.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
-import { newResourceInfo, newScopeInfo } from './span-fields.ts';
 import { hex, Reader } from './wire.ts';
 
 // ExportMetricsServiceRequest (opentelemetry/proto/collector/metrics/v1) decoded straight from bytes
@@ -39,11 +38,7 @@ interface Context {
 export function decodeMetricsProto(body: Uint8Array, options: DecodeOptions): DecodeResult<MetricPointRow> {
   const reader = new Reader(body);
   const ctx: Context = { tenant: options.tenant, limits: options.limits, rows: [], rejections: new Rejections('data point') };
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    if (tag === 10) readResourceMetrics(reader, ctx); // 1 resource_metrics
-    else skipField(reader, tag, 'ExportMetricsServiceRequest', 1);
-  }
+  walkProtoEnvelope(reader, { request: 'ExportMetricsServiceRequest', resourceLevel: 'ResourceMetrics', scopeLevel: 'ScopeMetrics' }, ctx, readMetric);
   return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
 }
 
@@ -52,50 +47,6 @@ function skipOther(reader: Reader, tag: number, message: string, lastKnown: numb
   const field = tag >>> 3;
   if (field < 32 && (reserved >>> field) & 1) reader.skip(tag & 7);
   else skipField(reader, tag, message, lastKnown);
-}
-
-function readResourceMetrics(reader: Reader, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const resource = newResourceInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 resource
-        readResourceProto(reader, resource, ctx.limits);
-        break;
-      case 18: // 2 scope_metrics
-        readScopeMetrics(reader, resource, ctx);
-        break;
-      case 26: // 3 schema_url
-        resource.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ResourceMetrics', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
-}
-
-function readScopeMetrics(reader: Reader, resource: ResourceInfo, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const scope = newScopeInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 scope
-        readScopeProto(reader, scope, ctx.limits);
-        break;
-      case 18: // 2 metrics
-        readMetric(reader, resource, scope, ctx);
-        break;
-      case 26: // 3 schema_url
-        scope.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ScopeMetrics', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
 }
 
 const METRIC_RESERVED = (1 << 4) | (1 << 6) | (1 << 8); // int_gauge, int_sum, int_histogram

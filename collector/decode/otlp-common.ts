@@ -145,3 +145,53 @@ export function jsonBool(parent: JsonObject, field: string): boolean {
   if (typeof value !== 'boolean') throw new FieldError(`${field} must be a boolean`);
   return value;
 }
+
+/** Message names of one signal's envelope, for error messages. */
+export interface EnvelopeNames {
+  request: string;
+  resourceLevel: string;
+  scopeLevel: string;
+}
+
+/** Reads one item (Span, Metric, LogRecord) of a Scope* message; the reader is at its length prefix. */
+export type ReadItem<Ctx> = (reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Ctx) => void;
+
+/**
+ * Walks the envelope all three signals share — Export*ServiceRequest { repeated Resource* = 1 },
+ * Resource* { resource = 1, repeated Scope* = 2, schema_url = 3 }, Scope* { scope = 1, repeated
+ * item = 2, schema_url = 3 } — and hands every item to `readItem`. Items share their resource and
+ * scope objects, which are filled in as they are read (the resource may follow its items).
+ */
+export function walkProtoEnvelope<Ctx extends { limits: DecodeLimits }>(reader: Reader, names: EnvelopeNames, ctx: Ctx, readItem: ReadItem<Ctx>): void {
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) readResourceLevel(reader, names, ctx, readItem);
+    else skipField(reader, tag, names.request, 1);
+  }
+}
+
+function readResourceLevel<Ctx extends { limits: DecodeLimits }>(reader: Reader, names: EnvelopeNames, ctx: Ctx, readItem: ReadItem<Ctx>): void {
+  const outerEnd = enterMessage(reader);
+  const resource = newResourceInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) readResourceProto(reader, resource, ctx.limits); // 1 resource
+    else if (tag === 18) readScopeLevel(reader, resource, names, ctx, readItem); // 2 scope_*
+    else if (tag === 26) resource.schemaUrl = reader.string(); // 3 schema_url
+    else skipField(reader, tag, names.resourceLevel, 3);
+  }
+  leaveMessage(reader, outerEnd);
+}
+
+function readScopeLevel<Ctx extends { limits: DecodeLimits }>(reader: Reader, resource: ResourceInfo, names: EnvelopeNames, ctx: Ctx, readItem: ReadItem<Ctx>): void {
+  const outerEnd = enterMessage(reader);
+  const scope = newScopeInfo();
+  while (reader.pos < reader.end) {
+    const tag = reader.uint32();
+    if (tag === 10) readScopeProto(reader, scope, ctx.limits); // 1 scope
+    else if (tag === 18) readItem(reader, resource, scope, ctx); // 2 spans / metrics / log_records
+    else if (tag === 26) scope.schemaUrl = reader.string(); // 3 schema_url
+    else skipField(reader, tag, names.scopeLevel, 3);
+  }
+  leaveMessage(reader, outerEnd);
+}

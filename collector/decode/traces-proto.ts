@@ -2,8 +2,8 @@ import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo
 import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
-import { readResourceProto, readScopeProto } from './otlp-common.ts';
-import { deriveSpanFields, newResourceInfo, newScopeInfo, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { walkProtoEnvelope } from './otlp-common.ts';
+import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
 import { Reader } from './wire.ts';
 
 // ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) decoded straight from bytes into
@@ -28,56 +28,8 @@ interface Context {
 export function decodeTracesProto(body: Uint8Array, options: DecodeOptions): DecodeResult<SpanRow> {
   const reader = new Reader(body);
   const ctx: Context = { tenant: options.tenant, limits: options.limits, rows: [], rejections: new Rejections('span') };
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    if (tag === 10) readResourceSpans(reader, ctx); // 1 resource_spans
-    else skipField(reader, tag, 'ExportTraceServiceRequest', 1);
-  }
+  walkProtoEnvelope(reader, { request: 'ExportTraceServiceRequest', resourceLevel: 'ResourceSpans', scopeLevel: 'ScopeSpans' }, ctx, readSpan);
   return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
-}
-
-function readResourceSpans(reader: Reader, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const resource = newResourceInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 resource
-        readResourceProto(reader, resource, ctx.limits);
-        break;
-      case 18: // 2 scope_spans
-        readScopeSpans(reader, resource, ctx);
-        break;
-      case 26: // 3 schema_url
-        resource.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ResourceSpans', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
-}
-
-function readScopeSpans(reader: Reader, resource: ResourceInfo, ctx: Context): void {
-  const outerEnd = enterMessage(reader);
-  const scope = newScopeInfo();
-  while (reader.pos < reader.end) {
-    const tag = reader.uint32();
-    switch (tag) {
-      case 10: // 1 scope
-        readScopeProto(reader, scope, ctx.limits);
-        break;
-      case 18: // 2 spans
-        readSpan(reader, resource, scope, ctx);
-        break;
-      case 26: // 3 schema_url
-        scope.schemaUrl = reader.string();
-        break;
-      default:
-        skipField(reader, tag, 'ScopeSpans', 3);
-    }
-  }
-  leaveMessage(reader, outerEnd);
 }
 
 function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {
