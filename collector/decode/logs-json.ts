@@ -1,9 +1,9 @@
 import { newLogRow, type LogRow } from '../rows/log-rows.ts';
-import { PayloadError, type DecodeLimits, type DecodeOptions, type DecodeResult } from '../rows/types.ts';
+import type { DecodeLimits, DecodeOptions, DecodeResult } from '../rows/types.ts';
 import { appendAttributesJson, readAnyValueJson, type AnyValueText } from './any-value.ts';
-import { FieldError, isObject, jsonArray, jsonEnum, jsonHexId, jsonString, jsonUint32, jsonUint64, type JsonObject } from './json-fields.ts';
+import { FieldError, isObject, jsonArray, jsonEnum, jsonHexId, jsonString, jsonUint32, jsonUint64 } from './json-fields.ts';
 import { deriveLogFields, logIdsProblem } from './log-fields.ts';
-import { readResourceJson, readScopeJson } from './otlp-common.ts';
+import { walkJsonEnvelope } from './otlp-common.ts';
 import { Rejections } from './rejections.ts';
 
 // OTLP/JSON ExportLogsServiceRequest into LogRows, with the same rows and rules as logs-proto.ts.
@@ -12,45 +12,18 @@ import { Rejections } from './rejections.ts';
 
 /** Decodes an OTLP/JSON ExportLogsServiceRequest. Throws PayloadError for invalid JSON or shape. */
 export function decodeLogsJson(body: string, options: DecodeOptions): DecodeResult<LogRow> {
-  let request: unknown;
-  try {
-    request = JSON.parse(body);
-  } catch (error) {
-    throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(request)) throw new PayloadError('ExportLogsServiceRequest must be a JSON object');
-
   const rows: LogRow[] = [];
   const rejections = new Rejections('log record');
   const receivedAt = Math.floor(Date.now() / 1000);
   const scratch: AnyValueText = { type: 'empty', text: '' };
-  try {
-    for (const resourceLogs of objects(jsonArray(request, 'resourceLogs'), 'resourceLogs')) {
-      const resource = readResourceJson(resourceLogs, options.limits);
-      for (const scopeLogs of objects(jsonArray(resourceLogs, 'scopeLogs'), 'scopeLogs')) {
-        const scope = readScopeJson(scopeLogs, options.limits);
-        for (const record of jsonArray(scopeLogs, 'logRecords')) {
-          const row = newLogRow(options.tenant, resource, scope);
-          const problem = readLogRecord(record, row, options.limits, scratch);
-          if (problem !== '') {
-            rejections.add(problem);
-            continue;
-          }
-          deriveLogFields(row, receivedAt);
-          rows.push(row);
-        }
-      }
-    }
-  } catch (error) {
-    if (error instanceof FieldError) throw new PayloadError(error.message);
-    throw error;
-  }
+  walkJsonEnvelope(body, { request: 'ExportLogsServiceRequest', resourceList: 'resourceLogs', scopeList: 'scopeLogs', itemList: 'logRecords' }, options.limits, (record, resource, scope) => {
+    const row = newLogRow(options.tenant, resource, scope);
+    const problem = readLogRecord(record, row, options.limits, scratch);
+    if (problem !== '') return rejections.add(problem);
+    deriveLogFields(row, receivedAt);
+    rows.push(row);
+  });
   return { rows, rejected: rejections.count, errorMessage: rejections.message() };
-}
-
-function objects(list: unknown[], field: string): JsonObject[] {
-  for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
-  return list as JsonObject[];
 }
 
 /** Fills `row` from one JSON log record; returns why it is rejected, or ''. */

@@ -8,7 +8,7 @@ import {
   type MetricKind,
   type MetricPointRow,
 } from '../rows/metric-rows.ts';
-import { PayloadError, type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
+import { type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
 import { appendAttributesJson, KeyValueJsonList } from './any-value.ts';
 import { FieldError, isObject, jsonArray, jsonEnum, jsonHexId, jsonObject, jsonString, jsonUint32, jsonUint64, type JsonObject } from './json-fields.ts';
 import { finishMetric, pointProblem } from './metric-fields.ts';
@@ -20,8 +20,7 @@ import {
   jsonInt32,
   jsonInt64,
   jsonOptionalDouble,
-  readResourceJson,
-  readScopeJson,
+  walkJsonEnvelope,
 } from './otlp-common.ts';
 import { Rejections } from './rejections.ts';
 
@@ -46,34 +45,12 @@ const DATA_FIELDS: [string, MetricKind][] = [
 
 /** Decodes an OTLP/JSON ExportMetricsServiceRequest. Throws PayloadError for invalid JSON or shape. */
 export function decodeMetricsJson(body: string, options: DecodeOptions): DecodeResult<MetricPointRow> {
-  let request: unknown;
-  try {
-    request = JSON.parse(body);
-  } catch (error) {
-    throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(request)) throw new PayloadError('ExportMetricsServiceRequest must be a JSON object');
-
   const rows: MetricPointRow[] = [];
   const rejections = new Rejections('data point');
-  try {
-    for (const resourceMetrics of objects(jsonArray(request, 'resourceMetrics'), 'resourceMetrics')) {
-      const resource = readResourceJson(resourceMetrics, options.limits);
-      for (const scopeMetrics of objects(jsonArray(resourceMetrics, 'scopeMetrics'), 'scopeMetrics')) {
-        const scope = readScopeJson(scopeMetrics, options.limits);
-        for (const metric of jsonArray(scopeMetrics, 'metrics')) readMetric(metric, resource, scope, options, rows, rejections);
-      }
-    }
-  } catch (error) {
-    if (error instanceof FieldError) throw new PayloadError(error.message);
-    throw error;
-  }
+  walkJsonEnvelope(body, { request: 'ExportMetricsServiceRequest', resourceList: 'resourceMetrics', scopeList: 'scopeMetrics', itemList: 'metrics' }, options.limits, (metric, resource, scope) =>
+    readMetric(metric, resource, scope, options, rows, rejections),
+  );
   return { rows, rejected: rejections.count, errorMessage: rejections.message() };
-}
-
-function objects(list: unknown[], field: string): JsonObject[] {
-  for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
-  return list as JsonObject[];
 }
 
 function readMetric(

@@ -1,6 +1,6 @@
-import type { DecodeLimits, ResourceInfo, ScopeInfo } from '../rows/types.ts';
+import { PayloadError, type DecodeLimits, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
 import { appendAttributeProto, appendAttributesJson, KeyValueJsonList } from './any-value.ts';
-import { FieldError, jsonArray, jsonObject, jsonString, jsonUint32, type JsonObject } from './json-fields.ts';
+import { FieldError, isObject, jsonArray, jsonObject, jsonString, jsonUint32, type JsonObject } from './json-fields.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { deriveResourceFields, newResourceInfo, newScopeInfo } from './span-fields.ts';
 import type { Reader } from './wire.ts';
@@ -194,4 +194,44 @@ function readScopeLevel<Ctx extends { limits: DecodeLimits }>(reader: Reader, re
     else skipField(reader, tag, names.scopeLevel, 3);
   }
   leaveMessage(reader, outerEnd);
+}
+
+/** JSON field names of one signal's envelope. */
+export interface JsonEnvelopeNames {
+  request: string;
+  resourceList: string;
+  scopeList: string;
+  itemList: string;
+}
+
+function objects(list: unknown[], field: string): JsonObject[] {
+  for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
+  return list as JsonObject[];
+}
+
+/**
+ * Parses an OTLP/JSON Export*ServiceRequest and hands every item (span, metric, log record) with its
+ * resource and scope to `readItem`. Invalid JSON and wrong types outside the items are a PayloadError;
+ * what an item's own problems mean is up to `readItem`.
+ */
+export function walkJsonEnvelope(body: string, names: JsonEnvelopeNames, limits: DecodeLimits, readItem: (item: unknown, resource: ResourceInfo, scope: ScopeInfo) => void): void {
+  let request: unknown;
+  try {
+    request = JSON.parse(body);
+  } catch (error) {
+    throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(request)) throw new PayloadError(`${names.request} must be a JSON object`);
+  try {
+    for (const resourceLevel of objects(jsonArray(request, names.resourceList), names.resourceList)) {
+      const resource = readResourceJson(resourceLevel, limits);
+      for (const scopeLevel of objects(jsonArray(resourceLevel, names.scopeList), names.scopeList)) {
+        const scope = readScopeJson(scopeLevel, limits);
+        for (const item of jsonArray(scopeLevel, names.itemList)) readItem(item, resource, scope);
+      }
+    }
+  } catch (error) {
+    if (error instanceof FieldError) throw new PayloadError(`invalid ${names.request}: ${error.message}`);
+    throw error;
+  }
 }

@@ -1,5 +1,4 @@
 import {
-  PayloadError,
   type DecodeLimits,
   type DecodeOptions,
   type DecodeResult,
@@ -18,10 +17,9 @@ import {
   jsonString,
   jsonUint32,
   jsonUint64,
-  type JsonObject,
 } from './json-fields.ts';
 import { Rejections } from './rejections.ts';
-import { readResourceJson, readScopeJson } from './otlp-common.ts';
+import { walkJsonEnvelope } from './otlp-common.ts';
 import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
 
 // OTLP/JSON ExportTraceServiceRequest into SpanRows, with the same rows and rules as the protobuf
@@ -35,39 +33,15 @@ import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest. Throws PayloadError for invalid JSON or shape. */
 export function decodeTracesJson(body: string, options: DecodeOptions): DecodeResult<SpanRow> {
-  let request: unknown;
-  try {
-    request = JSON.parse(body);
-  } catch (error) {
-    throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(request)) throw new PayloadError('ExportTraceServiceRequest must be a JSON object');
-
   const rows: SpanRow[] = [];
   const rejections = new Rejections('span');
-  try {
-    for (const resourceSpans of objects(jsonArray(request, 'resourceSpans'), 'resourceSpans')) {
-      const resource = readResourceJson(resourceSpans, options.limits);
-      for (const scopeSpans of objects(jsonArray(resourceSpans, 'scopeSpans'), 'scopeSpans')) {
-        const scope = readScopeJson(scopeSpans, options.limits);
-        for (const span of jsonArray(scopeSpans, 'spans')) {
-          const row = newSpanRow(options.tenant, resource, scope);
-          const problem = readSpan(span, row, options.limits);
-          if (problem !== '') rejections.add(problem);
-          else rows.push(row);
-        }
-      }
-    }
-  } catch (error) {
-    if (error instanceof FieldError) throw new PayloadError(`invalid ExportTraceServiceRequest: ${error.message}`);
-    throw error;
-  }
+  walkJsonEnvelope(body, { request: 'ExportTraceServiceRequest', resourceList: 'resourceSpans', scopeList: 'scopeSpans', itemList: 'spans' }, options.limits, (span, resource, scope) => {
+    const row = newSpanRow(options.tenant, resource, scope);
+    const problem = readSpan(span, row, options.limits);
+    if (problem !== '') rejections.add(problem);
+    else rows.push(row);
+  });
   return { rows, rejected: rejections.count, errorMessage: rejections.message() };
-}
-
-function objects(list: unknown[], field: string): JsonObject[] {
-  for (const item of list) if (!isObject(item)) throw new FieldError(`${field} items must be objects`);
-  return list as JsonObject[];
 }
 
 /** Fills `row` from one JSON span; returns why it is rejected, or '' (then its derived fields are set). */

@@ -252,10 +252,10 @@ describe('bad input on /v1/metrics and /v1/logs', () => {
     });
 
     it(`answers 400 for JSON of the wrong shape (${path})`, async () => {
-      const field = path === '/v1/metrics' ? 'resourceMetrics' : 'resourceLogs';
+      const [field, request] = path === '/v1/metrics' ? ['resourceMetrics', 'ExportMetricsServiceRequest'] : ['resourceLogs', 'ExportLogsServiceRequest'];
       const response = await fetch(collector.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ [field]: 'nope' }) });
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ code: 3, message: `cannot decode request: ${field} must be an array` });
+      expect(await response.json()).toEqual({ code: 3, message: `cannot decode request: invalid ${request}: ${field} must be an array` });
     });
   }
 
