@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, ValueType } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -29,12 +29,13 @@ describe('metrics and logs over OTLP/gRPC with the SDK exporters', () => {
     ['delta', AggregationTemporalityPreference.DELTA, 1],
     ['cumulative', AggregationTemporalityPreference.CUMULATIVE, 2],
   ] as const) {
-    it(`stores counters, histograms and gauges (${label}, gzip)`, async () => {
+    it(`stores counters, up-down counters, histograms, exponential histograms and gauges (${label}, gzip)`, async () => {
       const service = `grpc-metrics-${label}`;
       const exporter = new OTLPMetricExporter({ url: `http://${collector.grpcAddress}`, temporalityPreference: preference, compression: CompressionAlgorithm.GZIP });
       const provider = new MeterProvider({
         resource: resourceFromAttributes({ 'service.name': service }),
         readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+        views: [{ instrumentName: 'payload.size', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
       });
       const meter = provider.getMeter('grpc-e2e');
       meter.createCounter('jobs', { valueType: ValueType.INT }).add(5, { queue: 'q1' });
@@ -42,10 +43,21 @@ describe('metrics and logs over OTLP/gRPC with the SDK exporters', () => {
       h.record(0.05, { 'http.route': '/a', 'http.response.status_code': 200 });
       h.record(2, { 'http.route': '/a', 'http.response.status_code': 500 });
       meter.createObservableGauge('temp').addCallback((r) => r.observe(21.5));
+      const depth = meter.createUpDownCounter('queue.depth', { valueType: ValueType.INT });
+      depth.add(10);
+      depth.add(-3);
+      const size = meter.createHistogram('payload.size');
+      for (const v of [1, 2, 4]) size.record(v);
       await provider.shutdown();
 
-      const sums = await db.ch.query(sql`SELECT metric_name, aggregation_temporality, value_int FROM metrics_sum WHERE service_name = ${service}`);
-      expect(sums).toEqual([{ metric_name: 'jobs', aggregation_temporality: temporality, value_int: '5' }]);
+      const sums = await db.ch.query(sql`SELECT metric_name, aggregation_temporality, is_monotonic, value_int FROM metrics_sum WHERE service_name = ${service} ORDER BY metric_name`);
+      // The SDK exports up-down counters as cumulative whatever the preference (non-monotonic sums).
+      expect(sums).toEqual([
+        { metric_name: 'jobs', aggregation_temporality: temporality, is_monotonic: 1, value_int: '5' },
+        { metric_name: 'queue.depth', aggregation_temporality: 2, is_monotonic: 0, value_int: '7' },
+      ]);
+      const exp = await db.ch.query(sql`SELECT count, sum, min, max, zero_count, arraySum(positive_bucket_counts) AS in_buckets FROM metrics_exp_histogram WHERE service_name = ${service}`);
+      expect(exp).toEqual([{ count: '3', sum: 7, min: 1, max: 4, zero_count: '0', in_buckets: '3' }]);
       const hist = await db.ch.query(
         sql`SELECT http_status_code, count, bucket_counts, explicit_bounds FROM metrics_histogram WHERE service_name = ${service} ORDER BY http_status_code`,
       );
