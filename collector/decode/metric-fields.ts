@@ -1,5 +1,6 @@
 import { FLAG_NO_RECORDED_VALUE, VALUE_NONE, type MetricPointRow } from '../rows/metric-rows.ts';
 import type { Rejections } from './rejections.ts';
+import { INT_OR_STRING_STATUS, httpFields } from './http-attributes.ts';
 
 // What the protobuf and JSON metric decoders share: point validation (partial success) and the
 // derived columns, applied once a whole Metric message has been read (its fields may come in any order).
@@ -51,36 +52,9 @@ export function finishMetric(points: MetricPointRow[], hasData: boolean, rows: M
   }
 }
 
-/** Route, method and status code from the stable HTTP attributes, falling back to the older names. */
 function deriveHttpFields(row: MetricPointRow): void {
-  const { keys, values } = row.attributes;
-  let route: string | undefined;
-  let method: string | undefined;
-  let legacyMethod: string | undefined;
-  let status: string | undefined;
-  let legacyStatus: string | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    switch (keys[i]) {
-      case 'http.route':
-        route ??= values[i];
-        break;
-      case 'http.request.method':
-        method ??= values[i];
-        break;
-      case 'http.method':
-        legacyMethod ??= values[i];
-        break;
-      case 'http.response.status_code':
-        status ??= values[i];
-        break;
-      case 'http.status_code':
-        legacyStatus ??= values[i];
-        break;
-    }
-  }
-  row.httpRoute = route ?? '';
-  row.httpMethod = method ?? legacyMethod ?? '';
-  // Int attributes per the conventions; a decimal string is accepted too (some SDKs send one).
-  const code = Number(status ?? legacyStatus ?? 0);
-  row.httpStatusCode = Number.isInteger(code) && code >= 0 && code <= 65535 ? code : 0;
+  const http = httpFields(row.attributes, INT_OR_STRING_STATUS);
+  row.httpRoute = http.route;
+  row.httpMethod = http.method;
+  row.httpStatusCode = http.statusCode;
 }

@@ -1,5 +1,6 @@
 import type { ResourceInfo, ScopeInfo, SpanRow } from '../rows/types.ts';
 import { newAttributeColumns } from './any-value.ts';
+import { INT_STATUS, httpFields } from './http-attributes.ts';
 
 // What the protobuf and JSON trace decoders share: empty rows to fill, span validation
 // (partial success) and the derived columns.
@@ -105,24 +106,7 @@ export function deriveSpanFields(row: SpanRow): void {
   if (!(row.kind >= 0 && row.kind <= MAX_SPAN_KIND)) row.kind = 0;
   if (!(row.statusCode >= 0 && row.statusCode <= MAX_STATUS_CODE)) row.statusCode = 0;
 
-  const { keys, types, values } = row.attributes;
-  let route: string | undefined;
-  let status: string | undefined;
-  let legacyStatus: string | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    switch (keys[i]) {
-      case 'http.route':
-        route ??= values[i];
-        break;
-      case 'http.response.status_code':
-        if (types[i] === 'int') status ??= values[i];
-        break;
-      case 'http.status_code':
-        if (types[i] === 'int') legacyStatus ??= values[i];
-        break;
-    }
-  }
-  row.httpRoute = route ?? '';
-  const code = Number(status ?? legacyStatus ?? 0);
-  row.httpStatusCode = code >= 0 && code <= 65535 ? code : 0;
+  const http = httpFields(row.attributes, INT_STATUS);
+  row.httpRoute = http.route;
+  row.httpStatusCode = http.statusCode;
 }
