@@ -1,19 +1,9 @@
 import type { AttributeColumns, ResourceInfo, ScopeInfo, SpanRow } from '../collector/rows/types.ts';
 import { tsvNumberArray, tsvString, tsvStringArray } from './tsv.ts';
 
-/** The TabSeparated span encoder, kept for the insert-format benchmark (RowBinary won). */
-export const SPAN_COLUMNS = [
-  'tenant', 'timestamp', 'start_time_ns', 'end_time_ns', 'duration_ns',
-  'trace_id', 'span_id', 'parent_span_id', 'trace_state', 'flags',
-  'name', 'kind', 'status_code', 'status_message',
-  'http_route', 'http_status_code',
-  'attributes.key', 'attributes.type', 'attributes.value', 'dropped_attributes_count',
-  'events.time_ns', 'events.name', 'events.attributes', 'events.dropped_attributes_count', 'dropped_events_count',
-  'links.trace_id', 'links.span_id', 'links.trace_state', 'links.flags', 'links.attributes', 'links.dropped_attributes_count', 'dropped_links_count',
-  'service_name', 'service_namespace', 'deployment_environment',
-  'resource_attributes.key', 'resource_attributes.type', 'resource_attributes.value', 'resource_dropped_attributes_count', 'resource_schema_url',
-  'scope_name', 'scope_version', 'scope_attributes', 'scope_dropped_attributes_count', 'scope_schema_url',
-] as const;
+// The TabSeparated span encoder, kept for the insert-format benchmark (RowBinary won). Same column
+// order as the collector's RowBinary encoder.
+export { SPAN_COLUMNS } from '../collector/rows/spans-row-binary.ts';
 
 function attributesTsv(a: AttributeColumns): string {
   return tsvStringArray(a.keys) + '\t' + tsvStringArray(a.types) + '\t' + tsvStringArray(a.values);

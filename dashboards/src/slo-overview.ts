@@ -3,6 +3,18 @@ import { OBJECTIVE_FRACTION, bucket, durationLabel, numberText } from './sql.ts'
 
 const SERVICES = '$__conditionalAll(service IN (${service:singlequote}), $service)';
 
+/** Time series of one slo_evaluations column: each SLO's latest value per time bucket. */
+function latestPerSlo(column: string): string {
+  return `SELECT ${bucket('at')}, slo_id, argMax(${column}, at) AS value
+FROM (
+  SELECT time AS at, slo_id, ${column}
+  FROM slo_evaluations
+  WHERE $__timeFilter(time) AND ${SERVICES}
+)
+GROUP BY time, slo_id
+ORDER BY time, slo_id`;
+}
+
 // Aliases never reuse a column name: ClickHouse substitutes aliases everywhere in a query, and an
 // alias named like the column it aggregates makes a cyclic (or nested-aggregate) expression.
 export const sloOverview: DashboardSpec = {
@@ -74,14 +86,7 @@ ORDER BY budget_now, slo_id`,
       height: 8,
       unit: 'percentunit',
       displayName: '${__field.labels.slo_id}',
-      sql: `SELECT ${bucket('at')}, slo_id, argMax(budget_remaining, at) AS value
-FROM (
-  SELECT time AS at, slo_id, budget_remaining
-  FROM slo_evaluations
-  WHERE $__timeFilter(time) AND ${SERVICES}
-)
-GROUP BY time, slo_id
-ORDER BY time, slo_id`,
+      sql: latestPerSlo('budget_remaining'),
     },
     {
       title: 'SLI',
@@ -91,14 +96,7 @@ ORDER BY time, slo_id`,
       height: 8,
       unit: 'percentunit',
       displayName: '${__field.labels.slo_id}',
-      sql: `SELECT ${bucket('at')}, slo_id, argMax(sli, at) AS value
-FROM (
-  SELECT time AS at, slo_id, sli
-  FROM slo_evaluations
-  WHERE $__timeFilter(time) AND ${SERVICES}
-)
-GROUP BY time, slo_id
-ORDER BY time, slo_id`,
+      sql: latestPerSlo('sli'),
     },
   ],
 };
