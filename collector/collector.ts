@@ -11,6 +11,7 @@ import { applyRetention } from '../storage/retention.ts';
 import { createAuthenticator, loadTokens } from './auth.ts';
 import type { CollectorConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
+import { trackForDrain } from './http/drain.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
 import { SIGNALS } from './signals/index.ts';
 import { CollectorTelemetry } from './telemetry.ts';
@@ -93,6 +94,7 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   });
   // Exporters keep connections open; keep them longer than typical client idle timeouts.
   httpServer.keepAliveTimeout = 65_000;
+  const httpDrain = trackForDrain(httpServer);
   const httpPort = (httpServer.address() as AddressInfo).port;
   log(`collector: OTLP/HTTP on ${tls ? 'https' : 'http'}://${config.host}:${httpPort} (POST ${SIGNALS.map((s) => s.path).join(', ')}; GET /metrics /healthz /readyz)`);
 
@@ -132,8 +134,7 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
       if (stopped) return;
       stopped = true;
       clearInterval(retentionTimer);
-      const closed = new Promise<void>((r) => httpServer.close(() => r()));
-      httpServer.closeIdleConnections();
+      const closed = httpDrain.close();
       // In-flight requests finish first (their batches flush on the timer, or they are fsynced into
       // the spool), then the spool drains for a bounded time, leaving the rest on disk, then the writer.
       await Promise.all([closed, grpcServer?.stop()]);
