@@ -14,12 +14,13 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import { PayloadError, DEFAULT_DECODE_LIMITS } from '../collector/rows/types.ts';
 import { SIGNALS } from '../collector/signals/index.ts';
+import { decodeAndEncode } from '../collector/ingest.ts';
 import type { SignalSpec } from '../collector/signals/signal.ts';
 
 // The decoder fuzzer shared by `npm run fuzz` (bench/fuzz.ts) and the seeded suite version
 // (test/unit/fuzz.test.ts). Seeds are valid payloads from the official SDKs and serializers plus
-// hand-made hostile ones; each case is a seeded mutation of a seed fed to a decoder and then to
-// the signal's row encoder, exactly what the ingest path does. A case passes when it returns or
+// hand-made hostile ones; each case is a seeded mutation of a seed fed to the ingest path's own
+// decode-and-encode step (the transcoder for protobuf traces). A case passes when it returns or
 // throws PayloadError, within the time bound.
 
 export type Encoding = 'proto' | 'json';
@@ -301,13 +302,12 @@ export interface FuzzSummary {
 
 const LIMITS = DEFAULT_DECODE_LIMITS;
 
-/** Decodes and encodes like the ingestor; returns the outcome or throws what the ingestor would see. */
+/** Decodes and encodes as the ingestor does (the same function); returns the outcome or throws what the ingestor would see. */
 export function runCase(seed: Seed, bytes: Uint8Array): 'accepted' | 'partial' | 'payload-error' {
   try {
     const options = { tenant: 'fuzz', limits: LIMITS };
-    const decoded = seed.encoding === 'proto' ? seed.signal.decodeProto(bytes, options) : seed.signal.decodeJson(Buffer.from(bytes).toString('utf8'), options);
-    seed.signal.encode(decoded.rows);
-    return decoded.rejected > 0 ? 'partial' : 'accepted';
+    const result = decodeAndEncode(seed.signal, bytes, seed.encoding, options);
+    return result.rejected > 0 ? 'partial' : 'accepted';
   } catch (err) {
     if (err instanceof PayloadError) return 'payload-error';
     throw err;

@@ -1,5 +1,5 @@
 import type { DecodeLimits, DecodeOptions } from './rows/types.ts';
-import type { SignalSpec } from './signals/signal.ts';
+import type { Insertable, SignalSpec } from './signals/signal.ts';
 import type { CollectorTelemetry } from './telemetry.ts';
 import type { EncodedRows } from './writer/batch-writer.ts';
 import { QueueFullError, ShuttingDownError, StorageUnavailableError } from './writer/errors.ts';
@@ -47,9 +47,11 @@ export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, lim
 /**
  * Decode and encode in one synchronous step, so only the encoded bytes live across the await for the
  * insert: decoded rows (many small objects) kept alive that long survive young-generation GCs and get
- * promoted, which showed up as GC time and peak RSS in the profiles (docs/performance.md).
+ * promoted, which showed up as GC time and peak RSS in the profiles (docs/performance.md). Protobuf
+ * goes through the signal's transcoder when it has one (no row objects at all).
  */
-function decodeAndEncode(signal: SignalSpec<unknown>, body: Uint8Array, encoding: 'proto' | 'json', options: DecodeOptions) {
+export function decodeAndEncode(signal: SignalSpec<unknown>, body: Uint8Array, encoding: 'proto' | 'json', options: DecodeOptions): Insertable {
+  if (encoding === 'proto' && signal.transcodeProto) return signal.transcodeProto(body, options);
   const decoded = encoding === 'proto' ? signal.decodeProto(body, options) : signal.decodeJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), options);
   const accepted = signal.count(decoded.rows);
   return { batches: accepted > 0 ? signal.encode(decoded.rows) : [], accepted, rejected: decoded.rejected, errorMessage: decoded.errorMessage };

@@ -43,10 +43,15 @@ export function httpFields(attributes: AttributeColumns, statusTypes: ReadonlySe
         break;
     }
   }
-  const code = Number(status ?? legacyStatus ?? 0);
   return {
     route: route ?? '',
     method: method ?? legacyMethod ?? '',
-    statusCode: Number.isInteger(code) && code >= 0 && code <= 65535 ? code : 0,
+    statusCode: statusCodeFromText(status ?? legacyStatus),
   };
+}
+
+/** A status code attribute's text as the UInt16 column: 0 when absent or not a status code. */
+export function statusCodeFromText(text: string | undefined): number {
+  const code = Number(text ?? 0);
+  return Number.isInteger(code) && code >= 0 && code <= 65535 ? code : 0;
 }

@@ -7,8 +7,8 @@ import { INT_STATUS, httpFields } from './http-attributes.ts';
 
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
-const MAX_SPAN_KIND = 5; // SPAN_KIND_CONSUMER
-const MAX_STATUS_CODE = 2; // STATUS_CODE_ERROR
+export const MAX_SPAN_KIND = 5; // SPAN_KIND_CONSUMER
+export const MAX_STATUS_CODE = 2; // STATUS_CODE_ERROR
 
 export function newResourceInfo(): ResourceInfo {
   return {
@@ -85,13 +85,16 @@ export function newSpanRow(tenant: string, resource: ResourceInfo, scope: ScopeI
 
 /** Why the span must be rejected (ids as lowercase hex), or '' when it is valid. */
 export function spanIdsProblem(row: SpanRow): string {
-  if (row.traceId.length !== 32) return 'invalid trace_id length (expected 16 bytes)';
-  if (row.spanId.length !== 16) return 'invalid span_id length (expected 8 bytes)';
-  if (row.parentSpanId.length !== 0 && row.parentSpanId.length !== 16) {
-    return 'invalid parent_span_id length (expected 8 bytes or empty)';
-  }
-  if (row.traceId === ZERO_TRACE_ID) return 'all-zero trace_id';
-  if (row.spanId === ZERO_SPAN_ID) return 'all-zero span_id';
+  return spanIdBytesProblem(row.traceId.length / 2, row.spanId.length / 2, row.parentSpanId.length / 2, row.traceId === ZERO_TRACE_ID, row.spanId === ZERO_SPAN_ID);
+}
+
+/** The same check on id byte lengths (the transcoder reads ids as bytes). */
+export function spanIdBytesProblem(traceIdBytes: number, spanIdBytes: number, parentSpanIdBytes: number, traceIdIsZero: boolean, spanIdIsZero: boolean): string {
+  if (traceIdBytes !== 16) return 'invalid trace_id length (expected 16 bytes)';
+  if (spanIdBytes !== 8) return 'invalid span_id length (expected 8 bytes)';
+  if (parentSpanIdBytes !== 0 && parentSpanIdBytes !== 8) return 'invalid parent_span_id length (expected 8 bytes or empty)';
+  if (traceIdIsZero) return 'all-zero trace_id';
+  if (spanIdIsZero) return 'all-zero span_id';
   return '';
 }
 

@@ -114,7 +114,7 @@ function readStatus(reader: Reader, row: SpanRow): void {
   leaveMessage(reader, outerEnd);
 }
 
-function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
+export function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
   const outerEnd = enterMessage(reader);
   const attributes = new KeyValueJsonList(limits);
   const event: SpanEventRow = { timeNs: 0n, name: '', attributesJson: '', droppedAttributesCount: 0 };
@@ -143,7 +143,7 @@ function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
   return event;
 }
 
-function readLink(reader: Reader, limits: DecodeLimits): SpanLinkRow {
+export function readLink(reader: Reader, limits: DecodeLimits): SpanLinkRow {
   const outerEnd = enterMessage(reader);
   const attributes = new KeyValueJsonList(limits);
   const link: SpanLinkRow = { traceId: '', spanId: '', traceState: '', flags: 0, attributesJson: '', droppedAttributesCount: 0 };

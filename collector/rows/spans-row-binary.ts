@@ -1,4 +1,4 @@
-import type { SpanRow } from './types.ts';
+import type { SpanEventRow, SpanLinkRow, SpanRow } from './types.ts';
 import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeResourceColumns, writeScopeColumns, writeServiceColumns } from './shared-row-binary.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
 
@@ -39,35 +39,42 @@ export function writeSpanRow(w: RowBinaryWriter, row: SpanRow): void {
   w.strings(row.attributes.values);
   w.u32(row.droppedAttributesCount);
 
-  const events = row.events;
-  const ne = events.length;
-  w.varint(ne);
-  for (let i = 0; i < ne; i++) w.u64(events[i]!.timeNs);
-  w.varint(ne);
-  for (let i = 0; i < ne; i++) w.string(events[i]!.name);
-  w.varint(ne);
-  for (let i = 0; i < ne; i++) w.string(events[i]!.attributesJson);
-  w.varint(ne);
-  for (let i = 0; i < ne; i++) w.u32(events[i]!.droppedAttributesCount);
+  writeEventColumns(w, row.events);
   w.u32(row.droppedEventsCount);
-
-  const links = row.links;
-  const nl = links.length;
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.string(links[i]!.traceId);
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.string(links[i]!.spanId);
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.string(links[i]!.traceState);
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.u32(links[i]!.flags);
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.string(links[i]!.attributesJson);
-  w.varint(nl);
-  for (let i = 0; i < nl; i++) w.u32(links[i]!.droppedAttributesCount);
+  writeLinkColumns(w, row.links);
   w.u32(row.droppedLinksCount);
 
   writeServiceColumns(w, row.resource);
   writeResourceColumns(w, row.resource);
   writeScopeColumns(w, row.scope);
+}
+
+/** The `events.*` Nested columns. */
+export function writeEventColumns(w: RowBinaryWriter, events: readonly SpanEventRow[]): void {
+  const n = events.length;
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u64(events[i]!.timeNs);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(events[i]!.name);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(events[i]!.attributesJson);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u32(events[i]!.droppedAttributesCount);
+}
+
+/** The `links.*` Nested columns. */
+export function writeLinkColumns(w: RowBinaryWriter, links: readonly SpanLinkRow[]): void {
+  const n = links.length;
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(links[i]!.traceId);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(links[i]!.spanId);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(links[i]!.traceState);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u32(links[i]!.flags);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.string(links[i]!.attributesJson);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.u32(links[i]!.droppedAttributesCount);
 }

@@ -17,4 +17,17 @@ export interface SignalSpec<Row> {
   encode(rows: Row[]): EncodedRows[];
   /** Items in a decoded result (rows may be per item, or several per item). */
   count(rows: Row[]): number;
+  /**
+   * Optional fast path: protobuf bytes straight to insert bodies, byte-identical to decodeProto +
+   * encode (the ingestor prefers it). Throws PayloadError like decodeProto.
+   */
+  transcodeProto?(body: Uint8Array, options: DecodeOptions): Insertable;
+}
+
+/** A request's rows, ready to insert, and its partial-success account. */
+export interface Insertable {
+  batches: EncodedRows[];
+  accepted: number;
+  rejected: number;
+  errorMessage: string;
 }

@@ -2,113 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { decodeTracesJson } from '../../collector/decode/traces-json.ts';
 import { decodeTracesProto } from '../../collector/decode/traces-proto.ts';
 import { DEFAULT_DECODE_LIMITS, PayloadError } from '../../collector/rows/types.ts';
+import { cat, EMPTY, fixed32, len, str, tag, uint, varint, type Part } from '../support/protobuf.ts';
+import { keyValue, requestWithSpanFields, sampleRequest, TRACE_ID, UNKNOWN_FIELDS } from '../support/hostile-traces.ts';
 
 // Payloads no SDK serializer writes: unknown fields, odd field order, truncation, wrong wire types,
-// extreme values and hostile nesting. Protobuf is written by hand with the helpers below.
+// extreme values and hostile nesting. Protobuf is written by hand (test/support/protobuf.ts).
 
 const options = { tenant: 'acme', limits: DEFAULT_DECODE_LIMITS };
-
-// --- A minimal protobuf writer. Each helper returns the bytes of one field. ---
-
-type Part = Uint8Array | number[];
-const EMPTY = new Uint8Array(0);
-
-function cat(...parts: Part[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function varint(value: bigint | number): number[] {
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-
-const tag = (field: number, wire: number) => varint((field << 3) | wire);
-const len = (field: number, ...body: Part[]) => {
-  const bytes = cat(...body);
-  return cat(tag(field, 2), varint(bytes.length), bytes);
-};
-const str = (field: number, text: string) => len(field, new TextEncoder().encode(text));
-const uint = (field: number, value: bigint | number) => cat(tag(field, 0), varint(value));
-const fixed64 = (field: number, value: bigint) => {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigUint64(0, value, true);
-  return cat(tag(field, 1), bytes);
-};
-const fixed32 = (field: number, value: number) => {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value, true);
-  return cat(tag(field, 5), bytes);
-};
-const double = (field: number, value: number) => {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setFloat64(0, value, true);
-  return cat(tag(field, 1), bytes);
-};
-
-const TRACE_ID = Array.from({ length: 16 }, (_, i) => i + 1);
-const SPAN_ID = Array.from({ length: 8 }, (_, i) => 0xa0 + i);
-const PARENT_ID = Array.from({ length: 8 }, (_, i) => 0xb0 + i);
-
-/** One unknown field of every wire type (varint, i64, len, i32, group). */
-const UNKNOWN_FIELDS = cat(uint(100, 1), fixed64(101, 7n), len(102, [1, 2, 3]), fixed32(103, 9), tag(104, 3), uint(1, 5), tag(104, 4));
-
-/** KeyValue body with `extra` appended to the KeyValue and its AnyValue. */
-const keyValue = (key: string, anyValueBody: Part, extra: Part = EMPTY) => cat(str(1, key), len(2, anyValueBody, extra), extra);
-
-/** A request using every message type, with `extra` appended to every message. */
-function sampleRequest(extra: Part = EMPTY, order: 'resource-first' | 'resource-last' = 'resource-first'): Uint8Array {
-  const arrayValue = len(5, len(1, str(1, 'x'), extra), extra);
-  const kvlistValue = len(6, len(1, keyValue('kk', uint(2, 1), extra), extra), extra);
-  const span = cat(
-    len(1, TRACE_ID),
-    len(2, SPAN_ID),
-    str(3, 'ts=1'),
-    len(4, PARENT_ID),
-    str(5, 'op'),
-    uint(6, 2),
-    fixed64(7, 1_700_000_000_000_000_001n),
-    fixed64(8, 1_700_000_000_000_000_101n),
-    len(9, keyValue('s', str(1, 'v'), extra)),
-    len(9, keyValue('i', uint(3, -5n), extra)),
-    len(9, keyValue('d', double(4, 2.5), extra)),
-    len(9, keyValue('a', arrayValue, extra)),
-    len(9, keyValue('k', kvlistValue, extra)),
-    uint(10, 1),
-    len(11, fixed64(1, 5n), str(2, 'ev'), len(3, keyValue('e', str(1, '1'), extra)), uint(4, 2), extra),
-    uint(12, 3),
-    len(13, len(1, TRACE_ID), len(2, SPAN_ID), str(3, 'l=1'), len(4, keyValue('la', uint(2, 0), extra)), uint(5, 1), fixed32(6, 0x101), extra),
-    uint(14, 4),
-    len(15, str(2, 'msg'), uint(3, 2), extra),
-    fixed32(16, 0x301),
-    extra,
-  );
-  const scope = cat(str(1, 'sc'), str(2, '1.0'), len(3, keyValue('sa', str(1, 'b'), extra)), uint(4, 1), extra);
-  const scopeSpans = cat(len(1, scope), len(2, span), str(3, 'scope-url'), extra);
-  const resource = len(1, len(1, keyValue('service.name', str(1, 'svc'), extra)), uint(2, 7), extra);
-  const resourceSpans =
-    order === 'resource-first'
-      ? cat(resource, len(2, scopeSpans), str(3, 'res-url'), extra)
-      : cat(len(2, scopeSpans), str(3, 'res-url'), resource, extra);
-  return cat(len(1, resourceSpans), extra);
-}
-
-/** A request with one span: valid ids plus `spanFields`. */
-function requestWithSpanFields(...spanFields: Part[]): Uint8Array {
-  const span = cat(len(1, TRACE_ID), len(2, SPAN_ID), ...spanFields);
-  return len(1, len(2, len(2, span)));
-}
 
 describe('protobuf trace decoder on hand-written payloads', () => {
   it('decodes a message using every field to the expected values', () => {

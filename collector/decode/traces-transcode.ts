@@ -1,0 +1,379 @@
+import { Buffer } from 'node:buffer';
+import type { DecodeLimits, DecodeOptions, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow } from '../rows/types.ts';
+import { RowBinaryWriter } from '../rows/row-binary.ts';
+import { writeResourceColumns, writeScopeColumns, writeServiceColumns } from '../rows/shared-row-binary.ts';
+import { writeEventColumns, writeLinkColumns } from '../rows/spans-row-binary.ts';
+import { readAnyValueProto, truncateUtf8, type AnyValueText, type AnyValueType } from './any-value.ts';
+import { statusCodeFromText } from './http-attributes.ts';
+import { walkProtoEnvelope } from './otlp-common.ts';
+import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
+import { Rejections } from './rejections.ts';
+import { MAX_SPAN_KIND, MAX_STATUS_CODE, spanIdBytesProblem } from './span-fields.ts';
+import { readEvent, readLink } from './traces-proto.ts';
+import { Reader } from './wire.ts';
+
+// ExportTraceServiceRequest bytes straight to RowBinary rows of the spans table, in SPAN_COLUMNS
+// order, with exactly the bytes decodeTracesProto + writeSpanRow produce (a differential test holds
+// the two together, on SDK payloads, hostile ones and fuzzed mutations).
+//
+// Protobuf strings and RowBinary strings are both length-prefixed UTF-8, so names, ids (as hex),
+// attribute keys and string values are copied from the request buffer into the output without
+// becoming JS strings — the decoder's top cost (string reads, their encoding and the GC of the row
+// objects, docs/performance.md). A span is read in two steps: its fields are located first (they may
+// come in any order, and the derived columns come before the attributes in the row), then written.
+// Everything uncommon takes the decoder's own text path: non-string attribute values, events,
+// links, invalid UTF-8 and values over the size limit.
+
+export interface TranscodeResult {
+  /** RowBinary rows of the accepted spans (empty when none). */
+  body: Buffer;
+  rows: number;
+  rejected: number;
+  errorMessage: string;
+}
+
+const out = new RowBinaryWriter(1 << 20);
+
+/** Transcodes a protobuf ExportTraceServiceRequest. Throws PayloadError when the bytes are undecodable. */
+export function transcodeTracesProto(body: Uint8Array, options: DecodeOptions): TranscodeResult {
+  const src = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const reader = new Reader(src);
+  // Step 0: where the spans are, with their resource and scope (which may come after them).
+  const found: FoundSpans = { limits: options.limits, starts: [], ends: [], resources: [], scopes: [] };
+  walkProtoEnvelope(reader, { request: 'ExportTraceServiceRequest', resourceLevel: 'ResourceSpans', scopeLevel: 'ScopeSpans' }, found, locateSpan);
+
+  const rejections = new Rejections('span');
+  const span = new SpanTranscoder(src, reader, options, out);
+  let rows = 0;
+  try {
+    for (let i = 0; i < found.starts.length; i++) {
+      reader.pos = found.starts[i]!;
+      reader.end = found.ends[i]!;
+      const problem = span.transcode(found.resources[i]!, found.scopes[i]!);
+      if (problem === '') rows++;
+      else rejections.add(problem);
+    }
+  } catch (err) {
+    out.pos = 0;
+    throw err;
+  }
+  return { body: out.take(), rows, rejected: rejections.count, errorMessage: rejections.message() };
+}
+
+interface FoundSpans {
+  limits: DecodeLimits;
+  starts: number[];
+  ends: number[];
+  resources: ResourceInfo[];
+  scopes: ScopeInfo[];
+}
+
+function locateSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, found: FoundSpans): void {
+  const end = reader.lengthEnd();
+  found.starts.push(reader.pos);
+  found.ends.push(end);
+  found.resources.push(resource);
+  found.scopes.push(scope);
+  reader.pos = end;
+}
+
+const HTTP_ROUTE = Buffer.from('http.route');
+const HTTP_RESPONSE_STATUS_CODE = Buffer.from('http.response.status_code');
+const HTTP_STATUS_CODE = Buffer.from('http.status_code');
+const NO_EVENTS: SpanEventRow[] = [];
+const NO_LINKS: SpanLinkRow[] = [];
+
+/**
+ * One span at a time; the attribute table (where each key and value is) is reused across spans.
+ * A value is either a byte range of the request (`valueStart >= 0`, a string value) or a text.
+ */
+class SpanTranscoder {
+  private capacity = 64;
+  private keyStart = new Int32Array(this.capacity);
+  private keyEnd = new Int32Array(this.capacity);
+  private valueStart = new Int32Array(this.capacity);
+  private valueEnd = new Int32Array(this.capacity);
+  private valueType: AnyValueType[] = [];
+  private valueText: string[] = [];
+  private readonly anyValue: AnyValueText = { type: 'empty', text: '' };
+  private readonly limits: DecodeLimits;
+  private readonly tenant: string;
+
+  constructor(
+    private readonly src: Buffer,
+    private readonly reader: Reader,
+    options: DecodeOptions,
+    private readonly w: RowBinaryWriter,
+  ) {
+    this.limits = options.limits;
+    this.tenant = options.tenant;
+  }
+
+  /** Writes the span at the reader (its bytes, without the length prefix); returns why it was rejected, or ''. */
+  transcode(resource: ResourceInfo, scope: ScopeInfo): string {
+    const { reader, src, limits } = this;
+    // Byte ranges of string and bytes fields; -1 = absent (empty).
+    let traceIdStart = -1;
+    let traceIdEnd = -1;
+    let spanIdStart = -1;
+    let spanIdEnd = -1;
+    let parentStart = -1;
+    let parentEnd = -1;
+    let traceStateStart = -1;
+    let traceStateEnd = -1;
+    let nameStart = -1;
+    let nameEnd = -1;
+    let statusMessageStart = -1;
+    let statusMessageEnd = -1;
+    let kind = 0;
+    let statusCode = 0;
+    let startNs = 0n;
+    let endNs = 0n;
+    let flags = 0;
+    let droppedAttributes = 0;
+    let attributesOverLimit = 0;
+    let droppedEvents = 0;
+    let droppedLinks = 0;
+    let events = NO_EVENTS;
+    let links = NO_LINKS;
+    let n = 0;
+
+    while (reader.pos < reader.end) {
+      const tag = reader.uint32();
+      switch (tag) {
+        case 10: // 1 trace_id
+          traceIdEnd = reader.lengthEnd();
+          traceIdStart = reader.pos;
+          reader.pos = traceIdEnd;
+          break;
+        case 18: // 2 span_id
+          spanIdEnd = reader.lengthEnd();
+          spanIdStart = reader.pos;
+          reader.pos = spanIdEnd;
+          break;
+        case 26: // 3 trace_state
+          traceStateEnd = reader.lengthEnd();
+          traceStateStart = reader.pos;
+          reader.pos = traceStateEnd;
+          break;
+        case 34: // 4 parent_span_id
+          parentEnd = reader.lengthEnd();
+          parentStart = reader.pos;
+          reader.pos = parentEnd;
+          break;
+        case 42: // 5 name
+          nameEnd = reader.lengthEnd();
+          nameStart = reader.pos;
+          reader.pos = nameEnd;
+          break;
+        case 48: // 6 kind
+          kind = reader.uint32();
+          break;
+        case 57: // 7 start_time_unix_nano
+          startNs = reader.fixed64();
+          break;
+        case 65: // 8 end_time_unix_nano
+          endNs = reader.fixed64();
+          break;
+        case 74: // 9 attributes
+          if (n >= limits.maxAttributesPerList) {
+            reader.pos = reader.lengthEnd();
+            attributesOverLimit++;
+          } else {
+            this.readAttribute(n++);
+          }
+          break;
+        case 80: // 10 dropped_attributes_count
+          droppedAttributes = reader.uint32() >>> 0;
+          break;
+        case 90: // 11 events
+          if (events === NO_EVENTS) events = [];
+          events.push(readEvent(reader, limits));
+          break;
+        case 96: // 12 dropped_events_count
+          droppedEvents = reader.uint32() >>> 0;
+          break;
+        case 106: // 13 links
+          if (links === NO_LINKS) links = [];
+          links.push(readLink(reader, limits));
+          break;
+        case 112: // 14 dropped_links_count
+          droppedLinks = reader.uint32() >>> 0;
+          break;
+        case 122: {
+          // 15 status
+          const outerEnd = enterMessage(reader);
+          while (reader.pos < reader.end) {
+            const statusTag = reader.uint32();
+            if (statusTag === 18) {
+              // 2 message
+              statusMessageEnd = reader.lengthEnd();
+              statusMessageStart = reader.pos;
+              reader.pos = statusMessageEnd;
+            } else if (statusTag === 24) statusCode = reader.uint32(); // 3 code
+            else if (statusTag >>> 3 === 1) reader.skip(statusTag & 7); // 1 is reserved (the deprecated code)
+            else skipField(reader, statusTag, 'Status', 3);
+          }
+          leaveMessage(reader, outerEnd);
+          break;
+        }
+        case 133: // 16 flags
+          flags = reader.fixed32();
+          break;
+        default:
+          skipField(reader, tag, 'Span', 16);
+      }
+    }
+
+    const problem = spanIdBytesProblem(
+      traceIdEnd - traceIdStart,
+      spanIdEnd - spanIdStart,
+      parentEnd - parentStart,
+      allZero(src, traceIdStart, traceIdEnd),
+      allZero(src, spanIdStart, spanIdEnd),
+    );
+    if (problem !== '') return problem;
+
+    // Derived HTTP columns: the first `http.route` (any kind), the first int status code.
+    let route = -1;
+    let status: string | undefined;
+    let legacyStatus: string | undefined;
+    for (let i = 0; i < n; i++) {
+      const length = this.keyEnd[i]! - this.keyStart[i]!;
+      if (length === 10) {
+        if (route < 0 && this.keyIs(i, HTTP_ROUTE)) route = i;
+      } else if (length === 25) {
+        if (status === undefined && this.valueType[i] === 'int' && this.keyIs(i, HTTP_RESPONSE_STATUS_CODE)) status = this.valueText[i];
+      } else if (length === 16) {
+        if (legacyStatus === undefined && this.valueType[i] === 'int' && this.keyIs(i, HTTP_STATUS_CODE)) legacyStatus = this.valueText[i];
+      }
+    }
+
+    const w = this.w;
+    w.string(this.tenant);
+    w.u32(Number(startNs / 1_000_000_000n));
+    w.u64(startNs);
+    w.u64(endNs);
+    w.u64(endNs > startNs ? endNs - startNs : 0n);
+    w.hexBytes(src, traceIdStart, traceIdEnd);
+    w.hexBytes(src, spanIdStart, spanIdEnd);
+    w.hexBytes(src, parentStart, parentEnd);
+    this.text(traceStateStart, traceStateEnd);
+    w.u32(flags);
+    this.text(nameStart, nameEnd);
+    w.u8(kind >= 0 && kind <= MAX_SPAN_KIND ? kind : 0);
+    w.u8(statusCode >= 0 && statusCode <= MAX_STATUS_CODE ? statusCode : 0);
+    this.text(statusMessageStart, statusMessageEnd);
+    if (route < 0) w.u8(0);
+    else this.value(route);
+    w.u16(statusCodeFromText(status ?? legacyStatus));
+    w.varint(n);
+    for (let i = 0; i < n; i++) this.text(this.keyStart[i]!, this.keyEnd[i]!);
+    w.varint(n);
+    for (let i = 0; i < n; i++) w.string(this.valueType[i]!);
+    w.varint(n);
+    for (let i = 0; i < n; i++) this.value(i);
+    w.u32(droppedAttributes + attributesOverLimit);
+    writeEventColumns(w, events);
+    w.u32(droppedEvents);
+    writeLinkColumns(w, links);
+    w.u32(droppedLinks);
+    writeServiceColumns(w, resource);
+    writeResourceColumns(w, resource);
+    writeScopeColumns(w, scope);
+    return '';
+  }
+
+  /** One KeyValue (reader at its length prefix) into row `i` of the attribute table. */
+  private readAttribute(i: number): void {
+    if (i === this.capacity) this.grow();
+    const reader = this.reader;
+    const outerEnd = enterMessage(reader);
+    this.keyStart[i] = -1;
+    this.keyEnd[i] = -1;
+    this.valueStart[i] = -1;
+    this.valueType[i] = 'empty';
+    this.valueText[i] = '';
+    while (reader.pos < reader.end) {
+      const tag = reader.uint32();
+      if (tag === 10) {
+        // 1 key
+        const end = reader.lengthEnd();
+        this.keyStart[i] = reader.pos;
+        this.keyEnd[i] = end;
+        reader.pos = end;
+      } else if (tag === 18) this.readValue(i); // 2 value
+      else skipField(reader, tag, 'KeyValue', 2);
+    }
+    leaveMessage(reader, outerEnd);
+  }
+
+  /** An AnyValue: a string value is located; any other kind is read as text by the decoder. */
+  private readValue(i: number): void {
+    const reader = this.reader;
+    const valueAt = reader.pos;
+    const outerEnd = enterMessage(reader);
+    this.valueStart[i] = -1;
+    this.valueType[i] = 'empty';
+    this.valueText[i] = '';
+    while (reader.pos < reader.end) {
+      const tag = reader.uint32();
+      if (tag !== 10) {
+        // Not (only) a string: the whole AnyValue again, through the decoder's reader.
+        reader.end = outerEnd;
+        reader.pos = valueAt;
+        const value = readAnyValueProto(reader, this.limits, this.anyValue);
+        this.valueStart[i] = -1;
+        this.valueType[i] = value.type;
+        this.valueText[i] = value.text;
+        return;
+      }
+      const end = reader.lengthEnd();
+      this.valueStart[i] = reader.pos;
+      this.valueEnd[i] = end;
+      this.valueType[i] = 'string';
+      reader.pos = end;
+    }
+    leaveMessage(reader, outerEnd);
+  }
+
+  /** A string field's bytes as a String column ('' when absent); invalid UTF-8 becomes U+FFFD. */
+  private text(start: number, end: number): void {
+    if (start < 0) this.w.u8(0);
+    else if (!this.w.utf8Bytes(this.src, start, end)) this.w.string(this.src.toString('utf8', start, end));
+  }
+
+  /** Attribute value `i` in its text form, cut to the size limit like the decoder does. */
+  private value(i: number): void {
+    const start = this.valueStart[i]!;
+    if (start < 0) return this.w.string(this.valueText[i]!);
+    const end = this.valueEnd[i]!;
+    const maxBytes = this.limits.maxAttributeValueBytes;
+    if (end - start <= maxBytes && this.w.utf8Bytes(this.src, start, end)) return;
+    this.w.string(truncateUtf8(this.src.toString('utf8', start, end), maxBytes));
+  }
+
+  private keyIs(i: number, key: Buffer): boolean {
+    const start = this.keyStart[i]!;
+    for (let j = 0; j < key.length; j++) if (this.src[start + j] !== key[j]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const grown = (a: Int32Array) => {
+      const next = new Int32Array(this.capacity);
+      next.set(a);
+      return next;
+    };
+    this.keyStart = grown(this.keyStart);
+    this.keyEnd = grown(this.keyEnd);
+    this.valueStart = grown(this.valueStart);
+    this.valueEnd = grown(this.valueEnd);
+  }
+}
+
+function allZero(src: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (src[i] !== 0) return false;
+  return true;
+}
