@@ -11,6 +11,9 @@ export class RowBinaryWriter {
   // checks (and the BigInt ones allocate intermediate BigInts) — measured in docs/performance.md.
   private view: DataView;
   pos = 0;
+  /** The last source of utf8Bytes and a DataView on it (a request body: reused for all its strings). */
+  private source: Uint8Array | undefined;
+  private sourceView: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -21,8 +24,7 @@ export class RowBinaryWriter {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.replaceBuffer(next);
   }
 
   varint(n: number): void {
@@ -94,6 +96,21 @@ export class RowBinaryWriter {
     this.pos += 8;
   }
 
+  /** A UInt64 given as its two 32-bit halves (no BigInt). */
+  u64Halves(low: number, high: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.pos, low, true);
+    this.view.setUint32(this.pos + 4, high, true);
+    this.pos += 8;
+  }
+
+  /** `n` zero bytes: e.g. several empty arrays (a varint 0 each). */
+  zeros(n: number): void {
+    this.ensure(n);
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) buf[this.pos++] = 0;
+  }
+
   i64(n: bigint): void {
     this.ensure(8);
     this.view.setBigInt64(this.pos, n, true);
@@ -122,20 +139,33 @@ export class RowBinaryWriter {
     this.varint(n);
     this.ensure(n);
     const buf = this.buf;
-    let pos = this.pos;
+    const pos = this.pos;
     if (n > 64) {
-      buf.set(src.subarray(start, end), pos);
-      if (!isUtf8(buf.subarray(pos, pos + n))) return this.undoLength(n);
+      // Plain Uint8Array views: a Buffer subarray goes through the (slow) species constructor.
+      buf.set(new Uint8Array(src.buffer, src.byteOffset + start, n), pos);
+      if (!isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + pos, n))) return this.undoLength(n);
     } else {
-      // Short strings: a byte loop beats a native copy call; it also tells whether they are ASCII.
-      let high = 0;
-      for (let i = start; i < end; i++) {
-        const b = src[i]!;
-        high |= b;
-        buf[pos++] = b;
+      // Short strings: copied four bytes at a time through DataViews (cheaper than a native copy
+      // call), OR-ing the bytes together to tell whether they are all ASCII.
+      if (src !== this.source) {
+        this.source = src;
+        this.sourceView = new DataView(src.buffer, src.byteOffset, src.byteLength);
       }
-      pos = this.pos;
-      if (high >= 0x80 && !isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + pos, n))) return this.undoLength(n);
+      const from = this.sourceView;
+      const to = this.view;
+      let high = 0;
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const word = from.getUint32(start + i);
+        high |= word;
+        to.setUint32(pos + i, word);
+      }
+      for (; i < n; i++) {
+        const b = src[start + i]!;
+        high |= b;
+        buf[pos + i] = b;
+      }
+      if ((high & 0x80808080) !== 0 && !isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + pos, n))) return this.undoLength(n);
     }
     this.pos = pos + n;
     return true;
@@ -174,6 +204,34 @@ export class RowBinaryWriter {
     return out;
   }
 
+  /**
+   * Before an output of about `bytes`: when nothing is pending, a buffer of that size (a fresh one
+   * after a hand-over, or when the current one is far larger, so that takeOrHandOver can hand it over).
+   */
+  reserve(bytes: number): void {
+    if (this.pos === 0 && (this.buf.length < bytes || this.buf.length > 2 * bytes)) this.replaceBuffer(Buffer.allocUnsafe(bytes));
+    else this.ensure(bytes);
+  }
+
+  private replaceBuffer(next: Buffer): void {
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  /**
+   * The bytes written so far, like take(), but without the copy when they fill at least 3/4 of the
+   * buffer: then the buffer itself is handed over (at most a quarter of it is kept alive unused) and
+   * the writer starts over with an empty one; call reserve() before writing again. For request-sized
+   * outputs the copy in take() (into fresh memory) was ~10% of transcoding.
+   */
+  takeOrHandOver(): Buffer {
+    if (this.pos < this.buf.length * 0.75) return this.take();
+    const out = this.buf.subarray(0, this.pos);
+    this.replaceBuffer(EMPTY);
+    this.pos = 0;
+    return out;
+  }
+
   /** Bytes written since `start` (for caching an encoded fragment). */
   slice(start: number): Buffer {
     // allocUnsafe + copy (memcpy): Buffer.from(subarray) zero-fills and copies through the generic
@@ -184,6 +242,7 @@ export class RowBinaryWriter {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 function varintSize(n: number): number {

@@ -52,3 +52,19 @@ export function writeScopeColumns(w: RowBinaryWriter, s: ScopeInfo): void {
     w.string(s.schemaUrl);
   });
 }
+
+const originBytes = new WeakMap<ScopeInfo, { resource: ResourceInfo; bytes: Buffer }>();
+
+/**
+ * SERVICE_COLUMNS, RESOURCE_COLUMNS and SCOPE_COLUMNS in a row, for tables that keep the three
+ * groups together (spans): one cached copy per scope instead of three per row.
+ */
+export function writeOriginColumns(w: RowBinaryWriter, resource: ResourceInfo, scope: ScopeInfo): void {
+  const cachedOrigin = originBytes.get(scope);
+  if (cachedOrigin !== undefined && cachedOrigin.resource === resource) return w.bytes(cachedOrigin.bytes);
+  const start = w.pos;
+  writeServiceColumns(w, resource);
+  writeResourceColumns(w, resource);
+  writeScopeColumns(w, scope);
+  originBytes.set(scope, { resource, bytes: w.slice(start) });
+}

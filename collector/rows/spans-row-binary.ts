@@ -1,5 +1,5 @@
 import type { SpanEventRow, SpanLinkRow, SpanRow } from './types.ts';
-import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeResourceColumns, writeScopeColumns, writeServiceColumns } from './shared-row-binary.ts';
+import { RESOURCE_COLUMNS, SCOPE_COLUMNS, SERVICE_COLUMNS, writeOriginColumns } from './shared-row-binary.ts';
 import type { RowBinaryWriter } from './row-binary.ts';
 
 /** Column order of the RowBinary rows below (Nested columns are named `parent.child`). */
@@ -44,14 +44,13 @@ export function writeSpanRow(w: RowBinaryWriter, row: SpanRow): void {
   writeLinkColumns(w, row.links);
   w.u32(row.droppedLinksCount);
 
-  writeServiceColumns(w, row.resource);
-  writeResourceColumns(w, row.resource);
-  writeScopeColumns(w, row.scope);
+  writeOriginColumns(w, row.resource, row.scope);
 }
 
 /** The `events.*` Nested columns. */
 export function writeEventColumns(w: RowBinaryWriter, events: readonly SpanEventRow[]): void {
   const n = events.length;
+  if (n === 0) return w.zeros(4); // four empty arrays
   w.varint(n);
   for (let i = 0; i < n; i++) w.u64(events[i]!.timeNs);
   w.varint(n);
@@ -65,6 +64,7 @@ export function writeEventColumns(w: RowBinaryWriter, events: readonly SpanEvent
 /** The `links.*` Nested columns. */
 export function writeLinkColumns(w: RowBinaryWriter, links: readonly SpanLinkRow[]): void {
   const n = links.length;
+  if (n === 0) return w.zeros(6); // six empty arrays
   w.varint(n);
   for (let i = 0; i < n; i++) w.string(links[i]!.traceId);
   w.varint(n);

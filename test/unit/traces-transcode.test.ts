@@ -115,6 +115,7 @@ function handMade(): Record<string, Uint8Array> {
     'kind and status code out of range': span(uint(6, 99), len(15, uint(3, 7), uint(1, 1))),
     'end before start, no times': requestWithSpanFields(fixed64(7, 10n), fixed64(8, 5n)),
     'maximum times': requestWithSpanFields(fixed64(7, 2n ** 64n - 1n), fixed64(8, 2n ** 64n - 1n)),
+    'random times, at second boundaries and around them': randomTimes(),
     'invalid ids: short trace id, zero span id, bad parent': cat(
       len(1, len(2, len(2, len(1, [1, 2, 3]), len(2, SPAN_ID)))),
       len(1, len(2, len(2, len(1, TRACE_ID), len(2, new Array(8).fill(0))))),
@@ -126,6 +127,19 @@ function handMade(): Record<string, Uint8Array> {
     'wrong wire type in a span': requestWithSpanFields(uint(5, 1)),
     'truncated span': Uint8Array.from(sampleRequest()).subarray(0, 60),
   };
+}
+
+/** Spans with random 64-bit times (the transcoder does the time arithmetic without BigInt). */
+function randomTimes(): Uint8Array {
+  const rand = prng(42);
+  const u64 = () => (BigInt(Math.floor(rand() * 2 ** 32)) << 32n) | BigInt(Math.floor(rand() * 2 ** 32));
+  const spans: Uint8Array[] = [];
+  for (let i = 0; i < 200; i++) {
+    const start = i % 4 === 0 ? (u64() / 1_000_000_000n) * 1_000_000_000n - BigInt(i % 3) : u64();
+    const end = i % 5 === 0 ? start + BigInt(i) : u64();
+    spans.push(len(2, len(1, TRACE_ID), len(2, SPAN_ID), fixed64(7, start), fixed64(8, end & (2n ** 64n - 1n))));
+  }
+  return len(1, len(2, ...spans));
 }
 
 describe('protobuf → RowBinary transcoder', () => {
