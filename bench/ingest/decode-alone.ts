@@ -4,6 +4,7 @@
 //   node bin/run-ts.js bench/ingest/decode-alone.ts SPANS   → one JSON line on stdout
 import { decodeTracesProto } from '../../collector/decode/traces-proto.ts';
 import { decodeTracesJson } from '../../collector/decode/traces-json.ts';
+import { transcodeTracesProto } from '../../collector/decode/traces-transcode.ts';
 import { decodeMetricsProto } from '../../collector/decode/metrics-proto.ts';
 import { decodeLogsProto } from '../../collector/decode/logs-proto.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../collector/rows/types.ts';
@@ -29,10 +30,20 @@ function bestRate(payloads: Payload[], iterations: number, decode: (body: Buffer
 
 const round2 = (x: number) => Number(x.toFixed(2));
 const traces = tracePayloads({ spans, offsets: false });
-const ours = bestRate(traces, 6, (b) => decodeTracesProto(b, OPTS).rows.length);
-const baseline = bestRate(traces, 6, (b) => countSpans(TraceRequest.decode(b)));
-const oursWithEncode = bestRate(traces, 4, (b) => encodeRows(SPANS_TABLE, decodeTracesProto(b, OPTS).rows).rows);
+// Ours, as the collector runs it: the transcoder, bytes → RowBinary insert body. Also the decoder
+// (bytes → row objects; the JSON path and the reference for the transcoder) with and without encoding.
+const transcoder = bestRate(traces, 8, (b) => transcodeTracesProto(b, OPTS).rows);
+const baseline = bestRate(traces, 8, (b) => countSpans(TraceRequest.decode(b)));
+const decoder = bestRate(traces, 6, (b) => decodeTracesProto(b, OPTS).rows.length);
+const decoderWithEncode = bestRate(traces, 4, (b) => encodeRows(SPANS_TABLE, decodeTracesProto(b, OPTS).rows).rows);
 const baselineWithRows = bestRate(traces, 4, (b) => spanRowsFromMessage(TraceRequest.decode(b)).length);
+// The baseline's whole way to an insert body: decode, map to rows, serialize as JSONEachRow.
+const baselineToInsertBody = bestRate(traces, 4, (b) => {
+  const rows = spanRowsFromMessage(TraceRequest.decode(b));
+  let bytes = 0;
+  for (const row of rows) bytes += JSON.stringify(row).length + 1;
+  return bytes > 0 ? rows.length : 0;
+});
 const json = tracePayloads({ spans: Math.min(spans, 50_000), json: true });
 const oursJson = bestRate(json, 4, (b) => decodeTracesJson(b.toString('utf8'), OPTS).rows.length);
 const baselineJson = bestRate(json, 4, (b) => JSON.parse(b.toString('utf8')).resourceSpans.reduce((n: number, rs: { scopeSpans: { spans: unknown[] }[] }) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0));
@@ -42,7 +53,16 @@ const m = { ours: bestRate(metrics, 5, (b) => decodeMetricsProto(b, OPTS).rows.l
 const l = { ours: bestRate(logs, 5, (b) => decodeLogsProto(b, OPTS).rows.length), baseline: bestRate(logs, 5, (b) => countLogRecords(LogsRequest.decode(b))) };
 console.log(
   JSON.stringify({
-    tracesProto: { ours, baseline, ratio: round2(ours / baseline), oursWithRowBinaryEncode: oursWithEncode, baselineWithRowMapping: baselineWithRows, bytesToRowsRatio: round2(ours / baselineWithRows) },
+    tracesProto: {
+      ours: transcoder,
+      baseline,
+      ratio: round2(transcoder / baseline),
+      decoderToRowObjects: decoder,
+      decoderPlusRowBinaryEncode: decoderWithEncode,
+      baselineWithRowMapping: baselineWithRows,
+      baselineToJsonEachRowBody: baselineToInsertBody,
+      toInsertBodyRatio: round2(transcoder / baselineToInsertBody),
+    },
     tracesJson: { ours: oursJson, jsonParseOnly: baselineJson },
     metricsProto: { ...m, ratio: round2(m.ours / m.baseline) },
     logsProto: { ...l, ratio: round2(l.ours / l.baseline) },
