@@ -225,6 +225,7 @@ export class RowBinaryWriter {
    * outputs the copy in take() (into fresh memory) was ~10% of transcoding.
    */
   takeOrHandOver(): Buffer {
+    this.source = undefined; // do not keep the request body alive until the next one
     if (this.pos < this.buf.length * 0.75) return this.take();
     const out = this.buf.subarray(0, this.pos);
     this.replaceBuffer(EMPTY);
