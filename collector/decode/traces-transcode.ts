@@ -82,6 +82,13 @@ function locateSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, fo
 const HTTP_ROUTE = Buffer.from('http.route');
 const HTTP_RESPONSE_STATUS_CODE = Buffer.from('http.response.status_code');
 const HTTP_STATUS_CODE = Buffer.from('http.status_code');
+// Slots in SpanTranscoder.ranges.
+const TRACE_ID = 0;
+const SPAN_ID = 2;
+const PARENT_SPAN_ID = 4;
+const TRACE_STATE = 6;
+const NAME = 8;
+const STATUS_MESSAGE = 10;
 const NO_EVENTS: SpanEventRow[] = [];
 const NO_LINKS: SpanLinkRow[] = [];
 
@@ -98,6 +105,8 @@ class SpanTranscoder {
   private valueType: AnyValueType[] = [];
   private valueText: string[] = [];
   private readonly anyValue: AnyValueText = { type: 'empty', text: '' };
+  /** [start, end) of the span's string and bytes fields, two slots each (see TRACE_ID...); -1 = absent. */
+  private readonly ranges = new Int32Array(12);
   private readonly limits: DecodeLimits;
   private readonly tenant: string;
 
@@ -113,20 +122,8 @@ class SpanTranscoder {
 
   /** Writes the span at the reader (its bytes, without the length prefix); returns why it was rejected, or ''. */
   transcode(resource: ResourceInfo, scope: ScopeInfo): string {
-    const { reader, src, limits } = this;
-    // Byte ranges of string and bytes fields; -1 = absent (empty).
-    let traceIdStart = -1;
-    let traceIdEnd = -1;
-    let spanIdStart = -1;
-    let spanIdEnd = -1;
-    let parentStart = -1;
-    let parentEnd = -1;
-    let traceStateStart = -1;
-    let traceStateEnd = -1;
-    let nameStart = -1;
-    let nameEnd = -1;
-    let statusMessageStart = -1;
-    let statusMessageEnd = -1;
+    const { reader, src, limits, ranges } = this;
+    ranges.fill(-1);
     let kind = 0;
     let statusCode = 0;
     // Times as 32-bit halves: BigInt arithmetic per span was a visible cost.
@@ -147,29 +144,19 @@ class SpanTranscoder {
       const tag = reader.uint32();
       switch (tag) {
         case 10: // 1 trace_id
-          traceIdEnd = reader.lengthEnd();
-          traceIdStart = reader.pos;
-          reader.pos = traceIdEnd;
+          this.locate(TRACE_ID);
           break;
         case 18: // 2 span_id
-          spanIdEnd = reader.lengthEnd();
-          spanIdStart = reader.pos;
-          reader.pos = spanIdEnd;
+          this.locate(SPAN_ID);
           break;
         case 26: // 3 trace_state
-          traceStateEnd = reader.lengthEnd();
-          traceStateStart = reader.pos;
-          reader.pos = traceStateEnd;
+          this.locate(TRACE_STATE);
           break;
         case 34: // 4 parent_span_id
-          parentEnd = reader.lengthEnd();
-          parentStart = reader.pos;
-          reader.pos = parentEnd;
+          this.locate(PARENT_SPAN_ID);
           break;
         case 42: // 5 name
-          nameEnd = reader.lengthEnd();
-          nameStart = reader.pos;
-          reader.pos = nameEnd;
+          this.locate(NAME);
           break;
         case 48: // 6 kind
           kind = reader.uint32();
@@ -212,12 +199,8 @@ class SpanTranscoder {
           const outerEnd = enterMessage(reader);
           while (reader.pos < reader.end) {
             const statusTag = reader.uint32();
-            if (statusTag === 18) {
-              // 2 message
-              statusMessageEnd = reader.lengthEnd();
-              statusMessageStart = reader.pos;
-              reader.pos = statusMessageEnd;
-            } else if (statusTag === 24) statusCode = reader.uint32(); // 3 code
+            if (statusTag === 18) this.locate(STATUS_MESSAGE); // 2 message
+            else if (statusTag === 24) statusCode = reader.uint32(); // 3 code
             else if (statusTag >>> 3 === 1) reader.skip(statusTag & 7); // 1 is reserved (the deprecated code)
             else skipField(reader, statusTag, 'Status', 3);
           }
@@ -233,11 +216,11 @@ class SpanTranscoder {
     }
 
     const problem = spanIdBytesProblem(
-      traceIdEnd - traceIdStart,
-      spanIdEnd - spanIdStart,
-      parentEnd - parentStart,
-      allZero(src, traceIdStart, traceIdEnd),
-      allZero(src, spanIdStart, spanIdEnd),
+      this.length(TRACE_ID),
+      this.length(SPAN_ID),
+      this.length(PARENT_SPAN_ID),
+      allZero(src, ranges[TRACE_ID]!, ranges[TRACE_ID + 1]!),
+      allZero(src, ranges[SPAN_ID]!, ranges[SPAN_ID + 1]!),
     );
     if (problem !== '') return problem;
 
@@ -267,15 +250,15 @@ class SpanTranscoder {
     } else {
       w.u64Halves(0, 0);
     }
-    w.hexBytes(src, traceIdStart, traceIdEnd);
-    w.hexBytes(src, spanIdStart, spanIdEnd);
-    w.hexBytes(src, parentStart, parentEnd);
-    this.text(traceStateStart, traceStateEnd);
+    w.hexBytes(src, ranges[TRACE_ID]!, ranges[TRACE_ID + 1]!);
+    w.hexBytes(src, ranges[SPAN_ID]!, ranges[SPAN_ID + 1]!);
+    w.hexBytes(src, ranges[PARENT_SPAN_ID]!, ranges[PARENT_SPAN_ID + 1]!);
+    this.text(ranges[TRACE_STATE]!, ranges[TRACE_STATE + 1]!);
     w.u32(flags);
-    this.text(nameStart, nameEnd);
+    this.text(ranges[NAME]!, ranges[NAME + 1]!);
     w.u8(kind >= 0 && kind <= MAX_SPAN_KIND ? kind : 0);
     w.u8(statusCode >= 0 && statusCode <= MAX_STATUS_CODE ? statusCode : 0);
-    this.text(statusMessageStart, statusMessageEnd);
+    this.text(ranges[STATUS_MESSAGE]!, ranges[STATUS_MESSAGE + 1]!);
     if (route < 0) w.u8(0);
     else this.value(route);
     w.u16(statusCodeFromText(status ?? legacyStatus));
@@ -292,6 +275,19 @@ class SpanTranscoder {
     w.u32(droppedLinks);
     writeOriginColumns(w, resource, scope);
     return '';
+  }
+
+  /** Records where a string or bytes field's value is (reader at its length prefix) and skips it. */
+  private locate(field: number): void {
+    const end = this.reader.lengthEnd();
+    this.ranges[field] = this.reader.pos;
+    this.ranges[field + 1] = end;
+    this.reader.pos = end;
+  }
+
+  /** Bytes in a located field (0 when absent). */
+  private length(field: number): number {
+    return this.ranges[field + 1]! - this.ranges[field]!;
   }
 
   /** One KeyValue (reader at its length prefix) into row `i` of the attribute table. */
