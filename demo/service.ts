@@ -1,11 +1,18 @@
-// A small shop instrumented with the OpenTelemetry JS SDK, sending its traces to burnrate over
-// OTLP/HTTP. It drives itself: a built-in load generator calls /checkout and /products, so traffic
-// exists without anything else. Its failure rate and added latency can be changed while it runs
-// (POST /control), which is how a user watches an error budget burn and an alert fire.
+// A small shop instrumented with the OpenTelemetry JS SDK, sending its traces, metrics and logs to
+// burnrate over OTLP/HTTP: a span per request, the semantic-convention `http.server.request.duration`
+// histogram, and a log record (in the request's trace) for every failed or slow request. It drives
+// itself: a built-in load generator calls /checkout and /products, so traffic exists without
+// anything else. Its failure rate and added latency can be changed while it runs (POST /control),
+// which is how a user watches an error budget burn and an alert fire.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SpanKind, SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { z } from 'zod';
 
@@ -24,8 +31,10 @@ export const DEFAULT_CONTROL: Control = { errorRate: 0, latencyMs: 0, rps: 20 };
 export interface DemoOptions {
   port: number;
   host?: string;
-  /** Base URL of an OTLP/HTTP receiver; traces go to <endpoint>/v1/traces. */
+  /** Base URL of an OTLP/HTTP receiver; signals go to <endpoint>/v1/traces, /v1/metrics, /v1/logs. */
   otlpEndpoint: string;
+  /** How often metrics are exported, milliseconds (default 10 s). */
+  metricIntervalMs?: number;
   control?: Partial<Control>;
   serviceName?: string;
   log?: (line: string) => void;
@@ -44,6 +53,10 @@ const ROUTES = ['/checkout', '/products'] as const;
 type Route = (typeof ROUTES)[number];
 /** Typical service time of each route before any added latency, milliseconds. */
 const BASE_MS: Record<Route, [number, number]> = { '/checkout': [20, 60], '/products': [5, 20] };
+/** Requests slower than this get a WARN log record. */
+const SLOW_MS = 250;
+/** The bucket bounds the HTTP semantic conventions advise for `http.server.request.duration`, seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = ([lo, hi]: [number, number]) => lo + Math.random() * (hi - lo);
@@ -81,22 +94,32 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let control: Control = controlSchema.parse({ ...DEFAULT_CONTROL, ...options.control });
   const counts: Record<string, number> = {};
 
+  const resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'demo', 'service.version': '1.0.0' });
+  const endpoint = options.otlpEndpoint.replace(/\/$/, '');
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'demo', 'service.version': '1.0.0' }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }), {
-        scheduledDelayMillis: 1000,
-        maxQueueSize: 10_000,
-      }),
-    ],
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }), { scheduledDelayMillis: 1000, maxQueueSize: 10_000 })],
   });
   const tracer: Tracer = provider.getTracer('burnrate-demo', '1.0.0');
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }), exportIntervalMillis: options.metricIntervalMs ?? 10_000 })],
+  });
+  const requestDuration = meterProvider
+    .getMeter('burnrate-demo', '1.0.0')
+    .createHistogram('http.server.request.duration', { unit: 's', description: 'Duration of HTTP server requests.', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${endpoint}/v1/logs` }), scheduledDelayMillis: 1000, maxQueueSize: 10_000 })],
+  });
+  const logger = loggerProvider.getLogger('burnrate-demo', '1.0.0');
 
   const host = options.host ?? '127.0.0.1';
   let selfUrl = '';
 
   async function handleRoute(route: Route, req: IncomingMessage, res: ServerResponse) {
     const method = req.method ?? 'GET';
+    const started = performance.now();
     const span = tracer.startSpan(
       `${method} ${route}`,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route, 'url.path': route } },
@@ -121,7 +144,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const status = failed ? 500 : 200;
     span.setAttribute('http.response.status_code', status);
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: 'injected failure (POST /control errorRate)' });
+    const ms = performance.now() - started;
+    const inSpan = trace.setSpan(context.active(), span);
+    if (failed) {
+      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `${method} ${route} failed: injected failure`, attributes: { 'http.route': route, 'http.response.status_code': status }, context: inSpan });
+    } else if (ms > SLOW_MS) {
+      logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: `${method} ${route} took ${Math.round(ms)} ms`, attributes: { 'http.route': route }, context: inSpan });
+    }
     span.end();
+    requestDuration.record(ms / 1000, { 'http.request.method': method, 'http.route': route, 'http.response.status_code': status });
     counts[`${route} ${status}`] = (counts[`${route} ${status}`] ?? 0) + 1;
     send(res, status, failed ? { error: 'injected failure' } : { ok: true, route });
   }
@@ -183,7 +214,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       // Flush what is queued, but do not hang on a receiver that is already gone.
-      await Promise.race([provider.shutdown().catch(() => {}), sleep(3000)]);
+      const flushed = [provider, meterProvider, loggerProvider].map((p) => p.shutdown().catch(() => {}));
+      await Promise.race([Promise.all(flushed), sleep(3000)]);
     },
   };
   return demo;

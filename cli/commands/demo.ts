@@ -15,7 +15,7 @@ const USAGE = `usage: burnrate demo [options]                 run the demo servi
 demo:
   --port N               HTTP port (default 8080)
   --host ADDR            listen address (default 127.0.0.1; 0.0.0.0 in a container)
-  --otlp-endpoint URL    OTLP/HTTP receiver, traces go to URL/v1/traces
+  --otlp-endpoint URL    OTLP/HTTP receiver: traces, metrics and logs go to URL/v1/traces, /v1/metrics, /v1/logs
                          (default OTEL_EXPORTER_OTLP_ENDPOINT or http://127.0.0.1:4318)
   --error-rate R         fraction of requests answered with HTTP 500, 0..1 (default ${DEFAULT_CONTROL.errorRate})
   --latency-ms N         milliseconds added to every request (default ${DEFAULT_CONTROL.latencyMs})
