@@ -57,7 +57,10 @@ interface Batch {
   spec: InsertTarget;
   chunks: Buffer[];
   rows: number;
+  /** Body bytes (what is sent). */
   bytes: number;
+  /** Memory the bodies keep alive (what the queue bound counts; see heldBytes). */
+  held: number;
   waiters: Waiter[];
   timer?: NodeJS.Timeout;
   linger?: NodeJS.Timeout;
@@ -75,6 +78,16 @@ const scratch = new RowBinaryWriter(1 << 20);
 export function encodeRows<Row>(spec: TableSpec<Row>, rows: readonly Row[]): EncodedRows {
   for (const row of rows) spec.writeRowBinary(scratch, row);
   return { spec: { table: spec.table, columns: spec.columns, format: 'RowBinary' }, body: scratch.take(), rows: rows.length };
+}
+
+/**
+ * Memory a queued body keeps alive. A body may be a writer's whole buffer handed over without a copy
+ * (RowBinaryWriter.takeOrHandOver), partly unused: count all of it, so the queue bound holds for
+ * memory, not only for bytes to send. Small bodies from Node's shared buffer pool count as themselves.
+ */
+function heldBytes(body: Buffer): number {
+  const whole = body.buffer.byteLength;
+  return body.byteOffset === 0 && whole > Buffer.poolSize ? Math.max(body.length, whole) : body.length;
 }
 
 /**
@@ -107,17 +120,18 @@ export class BatchWriter {
   submitEncoded(encoded: EncodedRows): Promise<void> {
     if (this.closing) return Promise.reject(new ShuttingDownError());
     if (encoded.rows === 0) return Promise.resolve();
-    const size = encoded.body.length;
-    if (this.queued + size > this.options.maxQueueBytes) {
+    const held = heldBytes(encoded.body);
+    if (this.queued + held > this.options.maxQueueBytes) {
       return Promise.reject(new QueueFullError(this.retryAfterSeconds()));
     }
-    this.queued += size;
+    this.queued += held;
     this.observer.queueBytes(this.queued);
     return new Promise<void>((resolve, reject) => {
       const batch = this.batchFor(encoded.spec);
       batch.chunks.push(encoded.body);
       batch.rows += encoded.rows;
-      batch.bytes += size;
+      batch.bytes += encoded.body.length;
+      batch.held += held;
       batch.waiters.push({ resolve, reject });
       if (batch.rows >= this.options.maxBatchRows || batch.bytes >= this.options.maxBatchBytes) this.seal(batch);
     });
@@ -139,7 +153,7 @@ export class BatchWriter {
   private batchFor(spec: InsertTarget): Batch {
     let batch = this.batches.get(spec.table);
     if (!batch) {
-      batch = { spec, chunks: [], rows: 0, bytes: 0, waiters: [] };
+      batch = { spec, chunks: [], rows: 0, bytes: 0, held: 0, waiters: [] };
       batch.timer = setTimeout(() => this.seal(batch!), this.options.flushIntervalMs);
       this.batches.set(spec.table, batch);
     }
@@ -172,7 +186,7 @@ export class BatchWriter {
       this.inFlight++;
       void this.insert(batch).finally(() => {
         this.inFlight--;
-        this.queued -= batch.bytes;
+        this.queued -= batch.held;
         this.observer.queueBytes(this.queued);
         this.pump();
         // The pipeline is idle again: the batch that grew meanwhile goes now (after the linger).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { spanRow, resource, scope } from '../support/rows.ts';
-import { BatchWriter, DEFAULT_BATCH_WRITER_OPTIONS } from '../../collector/writer/batch-writer.ts';
+import { BatchWriter, DEFAULT_BATCH_WRITER_OPTIONS, encodeRows } from '../../collector/writer/batch-writer.ts';
 import { QueueFullError, StorageUnavailableError } from '../../collector/writer/errors.ts';
 import { SPANS_TABLE as SPANS } from '../../collector/signals/traces.ts';
 import { connectClickhouse } from '../../storage/client.ts';
@@ -68,6 +68,20 @@ describe('BatchWriter against a real ClickHouse', () => {
     writer.flushAll();
     await first;
     await writer.close();
+  });
+
+  it('counts the whole buffer a handed-over body keeps alive against the bound', async () => {
+    const writer = new BatchWriter(db.ch, { ...DEFAULT_BATCH_WRITER_OPTIONS, maxQueueBytes: 1 << 20, flushIntervalMs: 1_000 });
+    const encoded = encodeRows(SPANS, [spanRow({ resource: resource({ serviceName: 'held' }) })]);
+    // The same rows as a view at the start of a 256 KiB buffer, as RowBinaryWriter.takeOrHandOver gives.
+    const whole = Buffer.alloc(256 * 1024);
+    encoded.body.copy(whole);
+    const first = writer.submitEncoded({ ...encoded, body: whole.subarray(0, encoded.body.length) });
+    expect(writer.queuedBytes).toBe(256 * 1024);
+    writer.flushAll();
+    await first;
+    await writer.close();
+    expect(writer.queuedBytes).toBe(0);
   });
 
   it('answers StorageUnavailableError when ClickHouse cannot be reached within the retry budget', async () => {
