@@ -374,8 +374,9 @@ async function main() {
           stamp: true,
           maxRetryAfterMs: 500,
           onAck: (acked) => {
-            // Pause once the pipeline has run at full speed for a while (a fifth of the spans acknowledged).
-            if (pauseDone === undefined && acked >= items / 5) {
+            // Pause once the pipeline has run at full speed for a while (50,000 spans acknowledged, or
+            // half of a smaller run): the bound below starts from the memory it used by then.
+            if (pauseDone === undefined && acked >= Math.min(50_000, items / 2)) {
               peakBeforePause = Math.max(sampler.max, memory(svc.pid).peak);
               server.pause();
               log(`backpressure: ClickHouse paused (SIGSTOP) for ${PAUSE_MS / 1000} s; collector peak RSS so far ${round(peakBeforePause / MiB, 1)} MiB`);
