@@ -145,11 +145,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     span.setAttribute('http.response.status_code', status);
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: 'injected failure (POST /control errorRate)' });
     const ms = performance.now() - started;
-    const inSpan = trace.setSpan(context.active(), span);
+    // Log records carry the request's trace context, so the trace view finds them.
     if (failed) {
-      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `${method} ${route} failed: injected failure`, attributes: { 'http.route': route, 'http.response.status_code': status }, context: inSpan });
+      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `${method} ${route} failed: injected failure`, attributes: { 'http.route': route, 'http.response.status_code': status }, context: trace.setSpan(context.active(), span) });
     } else if (ms > SLOW_MS) {
-      logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: `${method} ${route} took ${Math.round(ms)} ms`, attributes: { 'http.route': route }, context: inSpan });
+      logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: `${method} ${route} took ${Math.round(ms)} ms`, attributes: { 'http.route': route }, context: trace.setSpan(context.active(), span) });
     }
     span.end();
     requestDuration.record(ms / 1000, { 'http.request.method': method, 'http.route': route, 'http.response.status_code': status });

@@ -166,11 +166,10 @@ describe('protobuf → RowBinary transcoder', () => {
   for (const [label, body] of Object.entries(handMade())) {
     it(`matches on hand-made input: ${label}`, () => {
       const defaults = expectSame(body);
-      const tiny = expectSame(body, TINY, '');
-      // The cases are meant to be decodable (except the two broken ones), and tiny limits change them.
+      expectSame(body, TINY, '');
+      // Every case is decodable except the two broken ones, so the comparison covers real output.
       if (label.startsWith('wrong wire') || label.startsWith('truncated')) expect(defaults).toHaveProperty('error');
       else expect(defaults).toHaveProperty('body');
-      expect(tiny).toBeDefined();
     });
   }
 
