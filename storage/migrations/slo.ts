@@ -114,4 +114,80 @@ export const sloMigrations: Migration[] = [
       ORDER BY (dedup_key, time)`,
     ],
   },
+  {
+    version: 406,
+    name: 'SLO counted minute ranges',
+    // One row per counted range; ranges sharing a start keep the longest (the version is the end).
+    // The counted set is the union of the rows: never a hull (see slo-engine/sli/coverage.ts).
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloCoverage} (
+        slo_id String,
+        sli_hash String,
+        range_from DateTime,
+        range_until DateTime,
+        counted_at DateTime
+      ) ENGINE = ReplacingMergeTree(range_until)
+      ORDER BY (slo_id, sli_hash, range_from)`,
+    ],
+  },
+  {
+    version: 407,
+    name: 'SLO notification outbox',
+    // One notification (transition x channel) per dedup key; every state change is a new row with a
+    // higher version (attempt x 4 + outcome rank), read with argMax (see slo-engine/notify/outbox.ts).
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloOutbox} (
+        dedup_key String,
+        slo_id String,
+        kind String,
+        event String,
+        channel String,
+        transition_at DateTime,
+        created DateTime,
+        payload String,
+        status String,
+        attempts UInt32,
+        next_attempt DateTime,
+        http_status UInt16,
+        error String,
+        replica String,
+        updated DateTime,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      PARTITION BY toYYYYMMDD(created)
+      ORDER BY dedup_key`,
+    ],
+  },
+  {
+    version: 408,
+    name: 'SLO notification delivery claims',
+    // Replicas claim (dedup key, attempt) before sending; the earliest live claim wins (server time).
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloDeliveryClaims} (
+        time DateTime,
+        dedup_key String,
+        attempt UInt32,
+        replica String
+      ) ENGINE = MergeTree()
+      PARTITION BY toYYYYMMDD(time)
+      ORDER BY (dedup_key, attempt, time)`,
+    ],
+  },
+  {
+    version: 409,
+    name: 'SLO alert transitions',
+    // Every firing/resolved transition, for `status` (since when, inhibition after a page) and UIs.
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloTransitions} (
+        at DateTime,
+        slo_id String,
+        kind String,
+        status String,
+        previous_since DateTime,
+        replica String
+      ) ENGINE = MergeTree()
+      PARTITION BY toYYYYMMDD(at)
+      ORDER BY (slo_id, kind, at)`,
+    ],
+  },
 ];
