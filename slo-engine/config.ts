@@ -25,6 +25,11 @@ export const sloEngineConfigSchema = z.object({
   notificationMaxAge: duration('notification age limit', 60).default(86_400),
   /** Per-attempt timeout of a notification, in seconds. */
   notificationTimeout: duration('notification timeout').default(10),
+  /** How long a replica's claim on a delivery attempt holds (see notify/claims.ts). */
+  notificationLease: duration('notification lease', 2).default(120),
+}).refine((c) => c.notificationLease > c.notificationTimeout + 1, {
+  path: ['notificationLease'],
+  message: 'must be longer than the notification timeout plus 1s: a claim must outlive the attempt it covers',
 });
 
 export type SloEngineConfig = z.infer<typeof sloEngineConfigSchema>;
@@ -37,4 +42,5 @@ export const SLO_ENGINE_SETTINGS: Record<keyof SloEngineConfig, { flag: string; 
   deliveryInterval: { flag: 'delivery-interval', env: 'BURNRATE_DELIVERY_INTERVAL', help: 'time between notification delivery polls (default 5s)' },
   notificationMaxAge: { flag: 'notification-max-age', env: 'BURNRATE_NOTIFICATION_MAX_AGE', help: 'give up delivering a notification this long after its transition (default 24h)' },
   notificationTimeout: { flag: 'notification-timeout', env: 'BURNRATE_NOTIFICATION_TIMEOUT', help: 'timeout of one delivery attempt (default 10s)' },
+  notificationLease: { flag: 'notification-lease', env: 'BURNRATE_NOTIFICATION_LEASE', help: 'how long a claim on a delivery attempt holds; a replica that died holding one delays that notification this long (default 120s)' },
 };

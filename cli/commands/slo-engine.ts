@@ -85,6 +85,7 @@ export const command: Command = {
       log,
       maxAgeSeconds: config.notificationMaxAge,
       timeoutMs: config.notificationTimeout * 1000,
+      leaseSeconds: config.notificationLease,
       onOutcome: (o) => metrics?.delivered(o),
     });
     const staleAfterSeconds = Math.max(3 * config.interval, 60);

@@ -35,6 +35,7 @@ export async function startReceiver(behaviour: Behaviour = () => ({ status: 200 
         const a = answer(path, n);
         if (a === 'hang') {
           hanging.add(res);
+          res.on('close', () => hanging.delete(res));
           return;
         }
         const send = () => res.writeHead(a.status, a.headers ?? {}).end(a.status < 300 ? 'ok' : 'nope');
@@ -60,7 +61,7 @@ export async function startReceiver(behaviour: Behaviour = () => ({ status: 200 
       return `http://127.0.0.1:${port}`;
     },
     received,
-    /** Requests that arrived and were never answered. */
+    /** Requests that arrived, are not answered and whose client is still waiting. */
     hangingCount: () => hanging.size,
     setBehaviour(b: Behaviour) {
       answer = b;
