@@ -57,7 +57,7 @@ describe('burnrate validate (issue 12)', () => {
     const { code, lines } = await run([dir]);
     expect(code).toBe(0);
     expect(lines.slice(1)).toEqual([
-      'warning: lax.yaml: SLO "lax": alerting.tiers[0] (page 1h/5m, 14.4x) can never fire: with a 90% objective it needs more than 144% of events to fail in both windows',
+      `warning: ${join(dir, 'lax.yaml')}: SLO "lax": alerting.tiers[0] (page 1h/5m, 14.4x) can never fire: with a 90% objective it needs more than 144% of events to fail in both windows`,
       '1 SLO(s) valid, 1 warning(s)',
     ]);
   });
