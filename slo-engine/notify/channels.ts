@@ -2,7 +2,7 @@
 // type and environment variable (e.g. "slack:SLACK_WEBHOOK_URL"): safe to log and store.
 import type { ChannelType, Severity, Slo, TargetSpec } from '../model.ts';
 import type { AlertKind } from '../alerts/state-machine.ts';
-import { DEFAULT_ENV, DEFAULT_WEBHOOK_SECRET_ENV } from '../spec/notify-env.ts';
+import { DEFAULT_ENV, DEFAULT_WEBHOOK_SECRET_ENV, notifyEnvProblem } from '../spec/notify-env.ts';
 import type { AlertNotice } from './notice.ts';
 import { buildSlackPayload } from './slack.ts';
 import { buildAlertmanagerPayload, signBody, SIGNATURE_HEADER } from './alertmanager.ts';
@@ -63,6 +63,12 @@ export function buildRouter(slos: readonly Slo[], env: ChannelEnv): { router: Ro
   const problems: string[] = [];
   const channels = new Map<string, Channel>();
   const resolve = (t: TargetSpec, where: string): Channel | undefined => {
+    // The loader already refuses other variables; checked again here so no path around it reads them.
+    const refused = notifyEnvProblem(t.env, t.type, 'env') ?? (t.secretEnv === undefined ? undefined : notifyEnvProblem(t.secretEnv, t.type, 'secretEnv'));
+    if (refused) {
+      problems.push(`${where}: ${refused}`);
+      return undefined;
+    }
     const id = `${t.type}:${t.env}`;
     const known = channels.get(id);
     if (known) return known;
