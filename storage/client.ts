@@ -39,8 +39,9 @@ export function connectClickhouse(config: ClickhouseConfig, options: ClickhouseO
     database: config.database,
     request_timeout: options.requestTimeoutMs ?? 30_000,
     max_open_connections: options.maxOpenConnections ?? 10,
-    // 18.16 rejects unknown settings; send none by default.
-    clickhouse_settings: {},
+    // Only settings 18.16 knows (it rejects unknown ones). 64-bit integers as JSON strings, which
+    // current servers stopped doing by default in 25.8: nanosecond times exceed 2^53.
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     application: 'burnrate',
     // Failures surface as errors to the caller, which classifies and counts them; no duplicate logging.
     log: { level: ClickHouseLogLevel.OFF },
