@@ -13,11 +13,11 @@ if (serverMissing) {
   process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${serverMissing}.\n!!! The ClickHouse 18.16 half of the test suite is SKIPPED; only the embedded current engine runs.\n${'!'.repeat(100)}\n\n`);
 }
 
-const integration = (name: string, engine: 'server' | 'embedded', timezone: string) => ({
+const withClickhouse = (name: string, include: string, engine: 'server' | 'embedded', timezone: string) => ({
   extends: true as const,
   test: {
     name,
-    include: ['test/integration/**/*.test.ts'],
+    include: [include],
     globalSetup: ['test/support/global-setup.ts'],
     provide: { clickhouseEngine: engine, clickhouseTimezone: timezone },
   },
@@ -33,8 +33,11 @@ export default defineConfig({
     reporters: ['default', new EngineSummaryReporter(serverMissing)],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      ...(serverMissing ? [] : [integration('clickhouse-18.16', 'server', 'Europe/Berlin')]),
-      integration('clickhouse-embedded', 'embedded', 'America/Los_Angeles'),
+      ...(serverMissing ? [] : [withClickhouse('clickhouse-18.16', 'test/integration/**/*.test.ts', 'server', 'Europe/Berlin')]),
+      withClickhouse('clickhouse-embedded', 'test/integration/**/*.test.ts', 'embedded', 'America/Los_Angeles'),
+      // Pages in a real headless Chromium. Their data functions run on both engines in test/integration;
+      // the browser drives the pages once, on the current engine.
+      withClickhouse('browser', 'test/browser/**/*.test.ts', 'embedded', 'America/Los_Angeles'),
     ],
   },
 });
