@@ -1,7 +1,7 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
 import { ConfigError } from '../config-error.ts';
-import { connectClickhouse } from '../../storage/client.ts';
+import { connectChecked } from '../clickhouse-connect.ts';
 import { iso, loadSlosOrThrow, parseTime } from '../../slo-engine/cli-support.ts';
 import { evaluateAt } from '../../slo-engine/evaluate-at.ts';
 import { storedSlos } from '../../slo-engine/registry.ts';
@@ -31,7 +31,7 @@ ${CLICKHOUSE_USAGE}`,
     const staleAfter = parseDuration(values['stale-after']!);
     if (staleAfter === undefined) throw new ConfigError([`--stale-after: "${values['stale-after']}" is not a duration such as 2m`]);
     const fromFiles = values.slos ? loadSlosOrThrow(values.slos).slos : undefined;
-    const ch = connectClickhouse(config);
+    const ch = await connectChecked(config);
     try {
       const slos = fromFiles ?? (await storedSlos(ch));
       const ids = slos.map((s) => s.id);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { startReceiver, type Receiver } from '../support/http-receiver.ts';
-import { freePort } from '../../storage/local-server.ts';
+import { freePort } from '../../storage/local-clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
