@@ -41,8 +41,9 @@ export async function backtest(ch: Clickhouse, slos: readonly Slo[], options: Ba
   let states: AlertState[] = [];
   const transitions: BacktestResult['transitions'] = [];
   let evaluations = 0;
+  const partitions = {};
   for (let at = options.from; at <= options.to; at += options.stepSeconds) {
-    const results = await evaluateCounted(ch, ok, at, { ...prepared, errors: new Map() });
+    const results = await evaluateCounted(ch, ok, at, { ...prepared, errors: new Map() }, partitions);
     const next: AlertState[] = [];
     for (const r of results) {
       if (!r.evaluation) continue;

@@ -6,7 +6,7 @@ import type { Slo } from './model.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { evaluationPlan, floorMinute, lookbackStart } from './math/windows.ts';
 import { refreshCounts, type RefreshOptions } from './sli/counts.ts';
-import { addMinutes, fetchLiveMinutes, fetchWindowCounts, type MinuteCount } from './sli/window-sums.ts';
+import { addMinutes, fetchLiveMinutes, fetchWindowCounts, type MinuteCount, type PartitionCache } from './sli/window-sums.ts';
 import type { Range } from './sli/ranges.ts';
 
 export interface SloEvaluation {
@@ -43,10 +43,16 @@ export async function prepareCounts(ch: Clickhouse, slos: readonly Slo[], from: 
 }
 
 /** Evaluates the SLOs at `at` from what is counted (plus `live` minutes); SLOs in `errors` are reported, not evaluated. */
-export async function evaluateCounted(ch: Clickhouse, slos: readonly Slo[], at: number, prepared?: Omit<PreparedCounts, 'errors'> & { errors?: Map<string, string> }): Promise<SloEvaluation[]> {
+export async function evaluateCounted(
+  ch: Clickhouse,
+  slos: readonly Slo[],
+  at: number,
+  prepared?: Omit<PreparedCounts, 'errors'> & { errors?: Map<string, string> },
+  partitions: PartitionCache = {},
+): Promise<SloEvaluation[]> {
   const errors = prepared?.errors ?? new Map<string, string>();
   const items = slos.filter((s) => !errors.has(s.id)).map((slo) => ({ slo, plan: evaluationPlan(slo, at), exclude: prepared?.live.ranges.get(slo.id) ?? [] }));
-  const counts = await fetchWindowCounts(ch, items);
+  const counts = await fetchWindowCounts(ch, items, partitions);
   return slos.map((slo): SloEvaluation => {
     const warnings = prepared?.warnings.get(slo.id);
     const extra = warnings?.length ? { warnings } : {};

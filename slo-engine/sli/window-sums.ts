@@ -9,7 +9,7 @@ import type { EvaluationPlan } from '../math/windows.ts';
 import type { WindowCounts } from '../evaluate.ts';
 import { countsQuery, sliHash } from './sql.ts';
 import { inSet } from './sql-set.ts';
-import { partitionState, stillValid } from './partitions.ts';
+import { partitionState, stillValid, type PartitionState } from './partitions.ts';
 import type { Range } from './ranges.ts';
 
 const key = (id: string, hash: string) => `${id}\u0000${hash}`;
@@ -27,8 +27,17 @@ export interface SumItem {
 const within = (ranges: readonly Range[]) =>
   ranges.length ? joinSql(ranges.map(([a, b]) => sql`(minute >= toDateTime(${a}) AND minute < toDateTime(${b}))`), ' OR ') : sql`0`;
 
-/** Sums the windows of many SLOs: one query per group of SLOs sharing window bounds, maintenance and exclusions. */
-export async function fetchWindowCounts(ch: Clickhouse, items: readonly SumItem[]): Promise<Map<string, WindowCounts>> {
+/** The partition state seen after the last sum: a caller summing repeatedly (a backtest) passes it on. */
+export interface PartitionCache {
+  state?: PartitionState;
+}
+
+/**
+ * Sums the windows of many SLOs: one query per group of SLOs sharing window bounds, maintenance and
+ * exclusions. A write between reading the part list and summing could make a clean partition dirty,
+ * so the list is read again after the sums (and they are redone if it changed that way).
+ */
+export async function fetchWindowCounts(ch: Clickhouse, items: readonly SumItem[], cache: PartitionCache = {}): Promise<Map<string, WindowCounts>> {
   const out = new Map<string, WindowCounts>();
   if (items.length === 0) return out;
   const groups = new Map<string, SumItem[]>();
@@ -36,13 +45,14 @@ export async function fetchWindowCounts(ch: Clickhouse, items: readonly SumItem[
     const k = JSON.stringify([item.plan.end, item.plan.periodStart, item.plan.windows, item.slo.maintenance, item.exclude ?? []]);
     groups.set(k, [...(groups.get(k) ?? []), item]);
   }
-  // A write between reading the part list and summing could make a clean partition dirty: sum again then.
   for (let round = 0; ; round++) {
-    const state = await partitionState(ch);
+    const state = cache.state ?? (await partitionState(ch));
     for (const group of groups.values()) {
       for (const [id, counts] of await sumGroup(ch, group, state.dirty)) out.set(id, counts);
     }
-    if (round >= 2 || stillValid(state, await partitionState(ch))) return out;
+    const after = await partitionState(ch);
+    cache.state = after;
+    if (round >= 2 || stillValid(state, after)) return out;
   }
 }
 

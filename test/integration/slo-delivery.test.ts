@@ -261,16 +261,17 @@ describe('several replicas never send twice after a 2xx', () => {
   });
 
   it('a replica that died holding a claim delays the notification by the lease only', async () => {
-    await sink.close();
+    await sink?.close();
     sink = await startReceiver();
     const slo = spec('dead-claim');
-    const dead = replica(db, slo, sink, { id: 'dead' });
+    // Claims of the same second are ordered by replica id: the dead one's id sorts first.
+    const dead = replica(db, slo, sink, { id: 'replica-1-dead' });
     await dead.engine.tick();
-    // "dead" claims attempt 1 and dies before sending: its claim row is all that is left.
+    // It claims attempt 1 and dies before sending: its claim row is all that is left.
     const { claimAttempts } = await import('../../slo-engine/notify/claims.ts');
     const [key] = (await db.ch.query<{ k: string }>(sql`SELECT dedup_key AS k FROM slo_outbox WHERE slo_id = 'dead-claim'`)).map((r) => r.k);
-    await claimAttempts(db.ch, [{ key: key!, attempt: 1 }], 'dead', { settleMs: 0, leaseSeconds: 3 });
-    const alive = replica(db, slo, sink, { id: 'alive', leaseSeconds: 3 });
+    await claimAttempts(db.ch, [{ key: key!, attempt: 1 }], 'replica-1-dead', { settleMs: 0, leaseSeconds: 3 });
+    const alive = replica(db, slo, sink, { id: 'replica-2-alive', leaseSeconds: 3 });
     alive.time.now = dead.time.now;
     expect(await alive.deliverer.poll()).toEqual([]);
     await new Promise((r) => setTimeout(r, 4000)); // the lease is measured by the server's clock
