@@ -11,12 +11,11 @@ import { countsQuery, sliHash } from './sql.ts';
 import { planCounting, readCoverage, recordCoverage, type CountingMode } from './coverage.ts';
 import { interpretMetricCheck, metricCheckQuery, type MetricCheckRow } from './metric-checks.ts';
 import type { Range } from './ranges.ts';
+import { floorMinute } from '../math/windows.ts';
 
 const DAY = 86_400;
 /** SELECTs per INSERT: one round trip re-counts the trailing margin of 50 SLOs. */
 const BATCH = 50;
-
-export const floorToMinute = (epochSeconds: number) => Math.floor(epochSeconds / 60) * 60;
 
 export interface RefreshOptions {
   /** 'engine' counts the unsettled edge into the table every tick; 'read-only' never writes it. */
@@ -47,7 +46,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message.split('\n'
  */
 async function settleLimit(ch: Clickhouse, now: number, marginSeconds: number): Promise<number> {
   const [row] = await ch.query<{ t: number }>('SELECT toUInt32(now()) AS t');
-  return floorToMinute(Math.min(now, Number(row!.t))) - marginSeconds;
+  return floorMinute(Math.min(now, Number(row!.t))) - marginSeconds;
 }
 
 /** Makes sure [from, to) of every item can be summed (see RefreshOptions.mode). */
