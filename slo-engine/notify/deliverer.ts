@@ -62,16 +62,29 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const nowSeconds = () => Math.floor(clock() / 1000);
   /** Keys with an attempt in flight here, or a result not yet recorded (never attempted again meanwhile). */
   const busy = new Set<string>();
+  /**
+   * The last attempt number this process made per key. Polls overlap (a hanging receiver must not
+   * hold up the next one) and share this replica's claims, so a poll that read the entry before
+   * another poll recorded its attempt must not make the same attempt again.
+   */
+  const attempted = new Map<string, { attempt: number; at: number }>();
   /** Results ClickHouse did not take yet: recorded before anything else is attempted. */
   const unrecorded = new Map<string, { entry: OutboxState; outcome: Parameters<typeof recordOutcome>[2] }>();
   const unknownChannels = new Set<string>();
   let pending = 0;
 
   async function flushUnrecorded() {
-    for (const [key, { entry, outcome }] of unrecorded) {
-      await recordOutcome(ch, entry, outcome, replicaId, nowSeconds());
-      unrecorded.delete(key);
-      busy.delete(key);
+    // Taken out first, so two overlapping polls never record the same result twice.
+    const todo = [...unrecorded];
+    unrecorded.clear();
+    for (const [key, value] of todo) {
+      try {
+        await recordOutcome(ch, value.entry, value.outcome, replicaId, nowSeconds());
+        busy.delete(key);
+      } catch (err) {
+        unrecorded.set(key, value);
+        throw err;
+      }
     }
   }
 
@@ -87,13 +100,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const why = action === 'expire' ? `not delivered within ${Math.round(maxAge / 3600)}h (the age limit)` : 'a newer notification for this alert is waiting';
       outcome = { attempt, status: action === 'expire' ? 'expired' : 'superseded', nextAttempt: nowSeconds(), httpStatus: 0, error: why };
     }
-    unrecorded.set(entry.key, { entry, outcome });
     try {
       await recordOutcome(ch, entry, outcome, replicaId, nowSeconds());
-      unrecorded.delete(entry.key);
       busy.delete(entry.key);
     } catch (err) {
       // Kept busy: this replica will not attempt it again until the result is recorded.
+      unrecorded.set(entry.key, { entry, outcome });
       log(`recording the ${outcome.status} outcome of ${entry.event} ${entry.kind} for SLO ${JSON.stringify(entry.sloId)} failed, will retry: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
     const delivered: DeliveryOutcome = {
@@ -148,10 +160,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       // Another replica may have finished the attempt while we waited for the claim to settle.
       const current = await readStates(ch, [...won].map((k) => k.split('\u0000')[0]!));
       const mine = actions.filter(({ entry }) => {
-        const now = current.get(entry.key);
-        return won.has(claimId(entry.key, entry.attempts + 1)) && now?.status === 'pending' && now.attempts === entry.attempts && !busy.has(entry.key);
+        const state = current.get(entry.key);
+        const attempt = entry.attempts + 1;
+        const done = (attempted.get(entry.key)?.attempt ?? 0) >= attempt;
+        return won.has(claimId(entry.key, attempt)) && state?.status === 'pending' && state.attempts === entry.attempts && !busy.has(entry.key) && !done;
       });
-      for (const { entry } of mine) busy.add(entry.key);
+      const at = nowSeconds();
+      for (const { entry } of mine) {
+        busy.add(entry.key);
+        attempted.set(entry.key, { attempt: entry.attempts + 1, at });
+      }
+      for (const [key, a] of attempted) if (a.at < at - maxAge - 86_400) attempted.delete(key);
       return pool(mine, options.concurrency ?? 16, run);
     },
   };

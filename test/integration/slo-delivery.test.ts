@@ -54,11 +54,11 @@ function replica(db: TestDatabase, slo: Slo, sink: Receiver, options: { id?: str
 }
 
 /** The real client, with a test's hooks around inserts and queries (to order two replicas' steps). */
-function gate(ch: Clickhouse, hooks: { beforeInsert?: (table: string) => Promise<void>; afterQuery?: (text: string) => void }): Clickhouse {
+function gate(ch: Clickhouse, hooks: { beforeInsert?: (table: string, rows: readonly object[]) => Promise<void>; afterQuery?: (text: string) => void }): Clickhouse {
   return {
     ...ch,
     async insertJson(table, rows) {
-      await hooks.beforeInsert?.(table);
+      await hooks.beforeInsert?.(table, rows);
       return ch.insertJson(table, rows);
     },
     async query<T>(statement: Parameters<Clickhouse['query']>[0]) {
@@ -258,6 +258,31 @@ describe('several replicas never send twice after a 2xx', () => {
     await Promise.all([a.deliverer.poll(), b.deliverer.poll()]);
     expect(sink.received.map((r) => r.path)).toEqual(['/slack']);
     expect([...a.outcomes, ...b.outcomes].map((o) => o.outcome)).toEqual(['sent']);
+  });
+
+  it('overlapping polls of one engine (the delivery loop and a tick) send and record once', async () => {
+    await sink?.close();
+    sink = await startReceiver();
+    // The first poll's "sent" row is held back for a moment, so the second poll runs while the
+    // first one is still recording its result.
+    let held = false;
+    const ch = gate(db.ch, {
+      beforeInsert: async (table, rows) => {
+        if (table !== 'slo_outbox' || held || (rows[0] as { status?: string }).status !== 'sent') return;
+        held = true;
+        await new Promise((done) => setTimeout(done, 1500));
+      },
+    });
+    const r = replica(db, spec('overlap'), sink, { ch });
+    await r.engine.tick();
+    const first = r.deliverer.poll();
+    await until(() => held);
+    await r.deliverer.poll();
+    await first;
+    await r.deliverer.poll();
+    expect(sink.received).toHaveLength(1);
+    const log = await db.ch.query<{ outcome: string }>(sql`SELECT outcome FROM slo_notifications WHERE slo_id = 'overlap'`);
+    expect(log.map((l) => l.outcome)).toEqual(['sent']);
   });
 
   it('a replica that died holding a claim delays the notification by the lease only', async () => {
