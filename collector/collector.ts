@@ -8,8 +8,9 @@ import { connectClickhouse, ensureDatabase, type Clickhouse } from '../storage/c
 import type { ClickhouseConfig } from '../storage/config.ts';
 import { migrate } from '../storage/migrate.ts';
 import { applyRetention } from '../storage/retention.ts';
-import { createAuthenticator, loadTokens } from './auth.ts';
-import type { CollectorConfig } from './config.ts';
+import { loadTokens } from '../auth/tokens.ts';
+import { createAuthenticator } from './auth.ts';
+import { ingestTokenSources, type CollectorConfig } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import { trackForDrain } from './http/drain.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
@@ -36,6 +37,8 @@ export interface StartCollectorOptions {
 
 export async function startCollector(config: CollectorConfig, clickhouseConfig: ClickhouseConfig, options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // First, so a bad token configuration stops the start before anything else happens.
+  const authenticate = createAuthenticator(loadTokens(ingestTokenSources(config)));
   if (config.migrate) {
     await ensureDatabase(clickhouseConfig);
   }
@@ -44,6 +47,7 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
 
   const telemetry = new CollectorTelemetry({ defaultMetrics: options.defaultMetrics });
   const spooled = config.spoolDir !== '';
+  const writerTelemetry = telemetry.writerObserver();
   const writer = new BatchWriter(
     clickhouse,
     {
@@ -55,7 +59,19 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
       maxConcurrentInserts: config.maxConcurrentInserts,
       retry: { initialDelayMs: 100, maxDelayMs: 2_000, maxElapsedMs: config.retryMaxElapsedMs },
     },
-    telemetry.writerObserver(),
+    {
+      ...writerTelemetry,
+      failing(cause, errorClass, sinceMs) {
+        writerTelemetry.failing?.(cause, errorClass, sinceMs);
+        const what = errorClass === 'transient' ? 'ClickHouse is unavailable' : 'ClickHouse refuses inserts';
+        const meanwhile = spooled ? 'requests are acknowledged into the spool, which retries until it works' : 'requests get 503 + Retry-After until it works';
+        log(`collector: ${what} (${errorClass}, for ${Math.round(sinceMs / 1000)} s): ${cause}; ${meanwhile}`);
+      },
+      recovered(afterMs) {
+        writerTelemetry.recovered?.(afterMs);
+        log(`collector: ClickHouse takes inserts again after ${Math.round(afterMs / 1000)} s`);
+      },
+    },
   );
   const spool = spooled
     ? await Spool.open(
@@ -69,13 +85,16 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
         writer,
         {
           bytes: (bytes) => telemetry.spoolBytes.set(bytes),
-          corrupt: () => telemetry.spoolCorruptRecords.inc(),
+          corrupt: (region) => {
+            telemetry.spoolCorruptRecords.inc();
+            telemetry.spoolDamagedBytes.inc(region.length);
+          },
+          setAside: (table) => telemetry.spoolSetAsideRecords.inc({ table }),
           log,
         },
       )
     : undefined;
-  const sink: RowSink = spool ?? { write: (batches) => Promise.all(batches.map((b) => writer.submitEncoded(b))).then(() => {}) };
-  const authenticate = createAuthenticator(loadTokens(config));
+  const sink: RowSink = spool ?? { write: (batches) => writer.submitAll(batches) };
   const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const limits = {
     maxAnyValueDepth: config.maxAnyValueDepth,
@@ -83,7 +102,8 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
     maxAttributeValueBytes: config.maxAttributeValueBytes,
   };
   const ingestor = createIngestor(sink, telemetry, limits);
-  const ready = () => clickhouse.ping().catch(() => false);
+  // Ping alone answers without credentials: readiness also needs inserts to go through.
+  const ready = async () => (await clickhouse.ping().catch(() => false)) && (await writer.ready());
 
   const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
   const listen = { fetch: app.fetch, port: config.httpPort, hostname: config.host };
@@ -111,6 +131,7 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
       : undefined;
   if (grpcServer) log(`collector: OTLP/gRPC on ${config.host}:${grpcServer.port}${tls ? ' (TLS)' : ''}`);
   if (authenticate) log('collector: ingest requires a token (Authorization: Bearer or X-API-Key)');
+  else log('collector: ingest authentication is off (no --auth-tokens / --auth-tokens-file)');
   if (spool) log(`collector: spool in ${config.spoolDir}: requests are acknowledged once fsynced there`);
 
   let retentionTimer: NodeJS.Timeout | undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TokenConfigError, loadTokens, type TokenSource } from '../auth/tokens.ts';
 import { DEFAULT_DECODE_LIMITS } from './rows/types.ts';
 import { DEFAULT_BATCH_WRITER_OPTIONS } from './writer/batch-writer.ts';
 import { DEFAULT_RETRY } from './writer/retry.ts';
@@ -31,14 +32,32 @@ export const collectorConfigSchema = z.object({
   spoolMaxBytes: positiveInt.default(1024 * 1024 * 1024),
   /** How long stop() lets the spool drain into ClickHouse; the rest stays on disk. */
   shutdownFlushMs: z.coerce.number().int().min(0).default(10_000),
-  /** `token[=tenant]` entries separated by commas (secret: prefer the env variable or the file). */
+  /** `TOKEN [tenant=NAME]` entries, one per line (auth/tokens.ts; secret: prefer the env variable or the file). */
   authTokens: z.string().default(''),
-  /** File of `token[=tenant]` entries, one per line or comma-separated; `#` starts a comment. */
+  /** File of `TOKEN [tenant=NAME]` entries, one per line; lines starting with `#` are comments. */
   authTokensFile: z.string().default(''),
   /** PEM files; both set = TLS on the HTTP and gRPC ports. */
   tlsCert: z.string().default(''),
   tlsKey: z.string().default(''),
-}).refine((c) => (c.tlsCert === '') === (c.tlsKey === ''), { message: 'set both --tls-cert and --tls-key, or neither', path: ['tlsCert'] });
+})
+  .refine((c) => (c.tlsCert === '') === (c.tlsKey === ''), { message: 'set both --tls-cert and --tls-key, or neither', path: ['tlsCert'] })
+  .superRefine((c, ctx) => {
+    // Token problems are configuration problems: reported with the others, before anything starts.
+    try {
+      loadTokens(ingestTokenSources(c));
+    } catch (err) {
+      if (!(err instanceof TokenConfigError)) throw err;
+      for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem, path: [] });
+    }
+  });
+
+/** The ingest token sources as configured: set but empty means "off"; set and yielding nothing is an error. */
+export function ingestTokenSources(config: { authTokens: string; authTokensFile: string }): TokenSource[] {
+  const sources: TokenSource[] = [];
+  if (config.authTokens !== '') sources.push({ name: '--auth-tokens / BURNRATE_AUTH_TOKENS', text: config.authTokens });
+  if (config.authTokensFile !== '') sources.push({ name: '--auth-tokens-file / BURNRATE_AUTH_TOKENS_FILE', path: config.authTokensFile });
+  return sources;
+}
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;
 export type CollectorConfigInput = z.input<typeof collectorConfigSchema>;
@@ -64,8 +83,8 @@ export const COLLECTOR_SETTINGS: Record<keyof CollectorConfig, { flag: string; e
   spoolDir: { flag: 'spool-dir', env: 'BURNRATE_SPOOL_DIR', help: 'disk spool: acknowledge once fsynced here (default: memory-only, see docs/durability.md)' },
   spoolMaxBytes: { flag: 'spool-max-bytes', env: 'BURNRATE_SPOOL_MAX_BYTES', help: 'bound on spool bytes on disk; over it 503 (default 1 GiB)' },
   shutdownFlushMs: { flag: 'shutdown-flush-ms', env: 'BURNRATE_SHUTDOWN_FLUSH_MS', help: 'on stop, wait this long for the spool to drain; the rest stays on disk (default 10000)' },
-  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "token1=tenantA,token2" (Bearer or X-API-Key; prefer the env variable)' },
-  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of token[=tenant] entries, one per line' },
+  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "TOKEN [tenant=NAME]" per line, 16+ chars (Bearer or X-API-Key; prefer the env variable)' },
+  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of "TOKEN [tenant=NAME]" lines; # starts a comment line' },
   tlsCert: { flag: 'tls-cert', env: 'BURNRATE_TLS_CERT', help: 'PEM certificate (chain) for TLS on both ports' },
   tlsKey: { flag: 'tls-key', env: 'BURNRATE_TLS_KEY', help: 'PEM private key for TLS on both ports' },
 };

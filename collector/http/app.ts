@@ -4,7 +4,7 @@ import type { Ingestor } from '../ingest.ts';
 import type { SignalSpec } from '../signals/signal.ts';
 import type { CollectorTelemetry } from '../telemetry.ts';
 import { PayloadError } from '../rows/types.ts';
-import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from '../writer/errors.ts';
+import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailableError } from '../writer/errors.ts';
 import { GRPC, exportResponseJson, exportResponseProto, statusJson, statusProto } from '../otlp-responses.ts';
 import { HttpError } from './http-error.ts';
 import { decodeContent, readRawBody } from './body.ts';
@@ -43,7 +43,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof QueueFullError) return new HttpError(503, GRPC.UNAVAILABLE, err.message, err.retryAfterSeconds);
   if (err instanceof StorageUnavailableError) return new HttpError(503, GRPC.UNAVAILABLE, err.message, err.retryAfterSeconds);
   if (err instanceof ShuttingDownError) return new HttpError(503, GRPC.UNAVAILABLE, err.message, 1);
-  if (err instanceof StoragePermanentError) return new HttpError(500, GRPC.INTERNAL, err.message);
+  if (err instanceof RowsRefusedError) return new HttpError(400, GRPC.INVALID_ARGUMENT, err.message);
   return new HttpError(500, GRPC.INTERNAL, 'internal error');
 }
 

@@ -1,21 +1,26 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { RowSink } from '../ingest.ts';
 import type { EncodedRows } from '../writer/batch-writer.ts';
-import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from '../writer/errors.ts';
+import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailableError } from '../writer/errors.ts';
 import { encodeRecord } from './record.ts';
-import { createSegment, deleteSegment, listSegments, loadSegment, quarantineSegment, type SegmentFile } from './segments.ts';
+import type { DamagedRegion } from './scan.ts';
+import { createSegment, deleteSegment, listSegments, loadSegment, moveToDamaged, type SegmentFile } from './segments.ts';
+import { setAside } from './set-aside.ts';
 
 // The disk spool (write-ahead log) between the receivers and the batch writer.
 //
 // Write side: `write` encodes a request's rows as records and queues them; one committer appends
 // everything queued to the current segment and fdatasyncs once (group commit), then resolves all
 // those writes: a request is acknowledged once its rows are on disk. The current segment is sealed
-// when it reaches `segmentMaxBytes` or `segmentMaxAgeMs`.
+// when it reaches `segmentMaxBytes` or `segmentMaxAgeMs`. A failed append is cut off again, so a
+// refused request leaves no bytes (and a failed segment creation no file) behind.
 //
 // Send side: one loop loads the oldest sealed segments (up to `sendBatchBytes`), submits their
-// records to the writer and retries the failed ones forever with backoff; a segment is deleted
-// once every one of its records was inserted. A crash between an insert and the delete replays the
-// segment: delivery is at least once.
+// records to the writer and retries the failed ones forever with backoff, whatever the cause:
+// only a record ClickHouse refuses for its own content (the writer has already isolated it from
+// its neighbours) is set aside, after `refusalsBeforeSetAside` such refusals, into `rejected/`. A
+// segment is deleted once every one of its records was inserted or set aside. A crash between an
+// insert and the delete replays the segment: delivery is at least once.
 
 export interface SpoolOptions {
   dir: string;
@@ -27,8 +32,10 @@ export interface SpoolOptions {
   sendBatchBytes: number;
   retryAfterSeconds: number;
   backoff: { initialDelayMs: number; maxDelayMs: number };
-  /** Consecutive permanent refusals before a segment is set aside as `.rejected`. */
-  maxPermanentFailures: number;
+  /** Refusals of a record for its content (each one alone, after bisection) before it is set aside. */
+  refusalsBeforeSetAside: number;
+  /** Least time between two "still waiting" log lines while inserts keep failing. */
+  waitingLogEveryMs: number;
 }
 
 export const DEFAULT_SPOOL_OPTIONS: Omit<SpoolOptions, 'dir'> = {
@@ -38,7 +45,8 @@ export const DEFAULT_SPOOL_OPTIONS: Omit<SpoolOptions, 'dir'> = {
   sendBatchBytes: 16 * 1024 * 1024,
   retryAfterSeconds: 2,
   backoff: { initialDelayMs: 250, maxDelayMs: 5_000 },
-  maxPermanentFailures: 5,
+  refusalsBeforeSetAside: 3,
+  waitingLogEveryMs: 30_000,
 };
 
 /** Where spooled rows go: the batch writer (resolves once inserted). */
@@ -50,8 +58,10 @@ export interface SpoolTarget {
 
 export interface SpoolObserver {
   bytes(bytes: number): void;
-  /** A segment had a bad tail or was unreadable; the details are already in the log line. */
-  corrupt(): void;
+  /** A damaged region was skipped while reading a segment; the details are already in the log line. */
+  corrupt(region: DamagedRegion): void;
+  /** A record was moved to `rejected/`; the details are already in the log line. */
+  setAside(table: string, rows: number): void;
   log(line: string): void;
 }
 
@@ -64,7 +74,9 @@ interface InFlight {
   file: SegmentFile;
   records: EncodedRows[];
   done: boolean[];
-  permanentFailures: number;
+  refusals: number[];
+  /** A copy of its damaged bytes could not be written: keep the whole file in damaged/ instead. */
+  keepWhole: boolean;
 }
 
 export class Spool implements RowSink {
@@ -85,12 +97,14 @@ export class Spool implements RowSink {
   private senderLoop?: Promise<void>;
   private wake?: () => void;
   private drainWaiters: (() => void)[] = [];
+  private lastWaitingLog = 0;
 
   private constructor(
     private readonly options: SpoolOptions,
     private readonly target: SpoolTarget,
     private readonly observer: SpoolObserver,
     existing: SegmentFile[],
+    private readonly now: () => Date,
   ) {
     this.sealed = existing;
     this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
@@ -98,9 +112,9 @@ export class Spool implements RowSink {
   }
 
   /** Opens the spool directory; segments left by an earlier run are sent first. */
-  static async open(options: SpoolOptions, target: SpoolTarget, observer: SpoolObserver): Promise<Spool> {
+  static async open(options: SpoolOptions, target: SpoolTarget, observer: SpoolObserver, now: () => Date = () => new Date()): Promise<Spool> {
     const existing = await listSegments(options.dir);
-    const spool = new Spool(options, target, observer, existing);
+    const spool = new Spool(options, target, observer, existing, now);
     if (existing.length > 0) observer.log(`collector: spool: replaying ${existing.length} segment(s), ${spool.diskBytes} bytes, from ${options.dir}`);
     observer.bytes(spool.diskBytes);
     spool.senderLoop = spool.send();
@@ -113,7 +127,7 @@ export class Spool implements RowSink {
 
   write(batches: EncodedRows[]): Promise<void> {
     if (this.closing) return Promise.reject(new ShuttingDownError());
-    const records = batches.filter((b) => b.rows > 0).map(encodeRecord);
+    const records = batches.filter((b) => b.rows > 0).map((b) => encodeRecord(b));
     if (records.length === 0) return Promise.resolve();
     const size = records.reduce((sum, r) => sum + r.length, 0);
     if (this.diskBytes + this.reservedBytes + size > this.options.maxBytes) {
@@ -174,8 +188,9 @@ export class Spool implements RowSink {
     const records = this.queue.splice(0);
     const waiters = this.waiters.splice(0);
     const size = records.reduce((sum, r) => sum + r.length, 0);
+    let current: Spool['current'];
     try {
-      const current = this.current ?? (await this.openSegment());
+      current = this.current ?? (await this.openSegment());
       const { bytesWritten } = await current.handle.writev(records);
       if (bytesWritten !== size) throw new Error(`short write (${bytesWritten} of ${size} bytes)`);
       await current.handle.datasync();
@@ -188,9 +203,9 @@ export class Spool implements RowSink {
       this.reservedBytes -= size;
       const message = `spool write failed: ${(err as Error).message}`;
       this.observer.log(`collector: ${message}`);
-      // A partial append may sit at the end of the segment: seal it here, the sender's checksum
-      // check cuts the torn tail. The next write starts a fresh segment.
-      if (this.current) this.sealRequested = true;
+      // Nothing of this append was acknowledged: cut it off again, so a full disk leaves no partial
+      // records behind. If even that fails, seal the segment; its reader skips a torn tail.
+      if (current) await current.handle.truncate(current.file.bytes).catch(() => void (this.sealRequested = true));
       for (const w of waiters) w.reject(new StorageUnavailableError(message, this.options.retryAfterSeconds));
     }
   }
@@ -222,14 +237,21 @@ export class Spool implements RowSink {
   private async send(): Promise<void> {
     let delay = this.options.backoff.initialDelayMs;
     while (!this.senderStopped) {
-      await this.loadMore();
-      if (this.inFlight.length === 0) {
-        for (const r of this.drainWaiters.splice(0)) r();
-        await this.pause(undefined);
-        continue;
+      let failed: boolean;
+      try {
+        await this.loadMore();
+        if (this.inFlight.length === 0) {
+          for (const r of this.drainWaiters.splice(0)) r();
+          await this.pause(undefined);
+          continue;
+        }
+        failed = await this.submitRound();
+        await this.retireFinished();
+      } catch (err) {
+        // Whatever went wrong, the records stay on disk and the loop keeps going.
+        this.observer.log(`collector: spool: sender error, retrying: ${(err as Error).message}`);
+        failed = true;
       }
-      const failed = await this.submitRound();
-      await this.retireFinished();
       if (failed) {
         await this.pause(Math.random() * delay);
         delay = Math.min(delay * 2, this.options.backoff.maxDelayMs);
@@ -265,67 +287,96 @@ export class Spool implements RowSink {
         this.sealed.unshift(file);
         return;
       }
-      if (segment.problem) {
-        this.observer.log(`collector: spool: ${file.path}: ${segment.problem}`);
-        this.observer.corrupt();
-      }
-      this.diskBytes -= segment.discardedBytes;
-      file.bytes -= segment.discardedBytes;
-      if (segment.records.length === 0) {
-        await this.forget(file);
+      segment.damaged.forEach((region, i) => {
+        const kept = segment.copies[i] ? `kept in ${segment.copies[i]}` : `the whole file will be kept in damaged/`;
+        this.observer.log(
+          `collector: spool: ${file.path}: ${region.problem} at byte ${region.offset}: skipped ${region.length} damaged byte(s), ${kept}; ` +
+            `the segment's ${segment.records.length} intact record(s) are sent`,
+        );
+        this.observer.corrupt(region);
+      });
+      const records = segment.records.map((r) => r.rows);
+      const keepWhole = segment.copies.some((c) => c === '');
+      if (records.length === 0) {
+        if (!(await this.retire(file, keepWhole))) this.sealed.unshift(file);
         continue;
       }
-      this.inFlight.push({ file, records: segment.records, done: segment.records.map(() => false), permanentFailures: 0 });
+      this.inFlight.push({ file, records, done: records.map(() => false), refusals: records.map(() => 0), keepWhole });
       loaded += file.bytes;
     }
     this.observer.bytes(this.diskBytes);
   }
 
-  /** Submits every record not yet inserted; returns whether any failed. */
+  /** Submits every record not yet inserted; returns whether any is still waiting. */
   private async submitRound(): Promise<boolean> {
     const rounds = this.inFlight.map((segment) =>
-      Promise.allSettled(
-        segment.records.map((record, i) =>
-          segment.done[i] ? Promise.resolve() : this.target.submitEncoded(record).then(() => void (segment.done[i] = true)),
-        ),
+      Promise.all(
+        segment.records.map(async (record, i): Promise<unknown> => {
+          if (segment.done[i]) return undefined;
+          try {
+            await this.target.submitEncoded(record);
+            segment.done[i] = true;
+            return undefined;
+          } catch (err) {
+            if (err instanceof RowsRefusedError && ++segment.refusals[i]! >= this.options.refusalsBeforeSetAside) {
+              segment.done[i] = await this.setAside(segment.file, i, record, err);
+            }
+            return segment.done[i] ? undefined : err;
+          }
+        }),
       ),
     );
     this.target.flushAll();
-    const results = await Promise.all(rounds);
-    let failure: unknown;
-    results.forEach((outcomes, s) => {
-      const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
-      const segment = this.inFlight[s]!;
-      segment.permanentFailures = errors.some((e) => e instanceof StoragePermanentError) ? segment.permanentFailures + 1 : 0;
-      failure ??= errors[0];
-    });
-    if (failure !== undefined && !(failure instanceof ShuttingDownError)) {
-      this.observer.log(`collector: spool: insert failed, will retry: ${(failure as Error).message}`);
+    const errors = (await Promise.all(rounds)).flat().filter((e) => e !== undefined);
+    const waiting = errors.length;
+    const now = this.now().getTime();
+    if (waiting > 0 && !(errors[0] instanceof ShuttingDownError) && now - this.lastWaitingLog >= this.options.waitingLogEveryMs) {
+      this.lastWaitingLog = now;
+      this.observer.log(`collector: spool: ${waiting} record(s) not inserted yet, retrying with backoff: ${(errors[0] as Error).message}`);
     }
-    return failure !== undefined;
+    return waiting > 0;
+  }
+
+  /** Moves a refused record to rejected/; false (keep retrying) when that cannot be written now. */
+  private async setAside(file: SegmentFile, index: number, record: EncodedRows, err: RowsRefusedError): Promise<boolean> {
+    try {
+      const id = await setAside(this.options.dir, record, err.message, this.now(), `${file.seq}-${index}`);
+      this.observer.log(
+        `collector: spool: ClickHouse refused ${record.rows} row(s) for ${record.spec.table} (record ${index} of ${file.path}) ` +
+          `${this.options.refusalsBeforeSetAside} times for their content: ${err.message}; set aside as ${id} (burnrate spool list / resend)`,
+      );
+      this.observer.setAside(record.spec.table, record.rows);
+      return true;
+    } catch (writeErr) {
+      this.observer.log(`collector: spool: cannot set aside record ${index} of ${file.path}: ${(writeErr as Error).message}; will retry`);
+      return false;
+    }
   }
 
   private async retireFinished(): Promise<void> {
     for (let i = 0; i < this.inFlight.length; ) {
       const segment = this.inFlight[i]!;
-      if (segment.done.every(Boolean)) {
-        await this.forget(segment.file);
-        this.inFlight.splice(i, 1);
-      } else if (segment.permanentFailures >= this.options.maxPermanentFailures) {
-        const target = await quarantineSegment(segment.file).catch(() => segment.file.path);
-        this.observer.log(`collector: spool: ClickHouse refused ${segment.file.path} ${segment.permanentFailures} times; moved to ${target}`);
-        this.diskBytes -= segment.file.bytes;
-        this.inFlight.splice(i, 1);
-      } else {
-        i++;
-      }
+      if (segment.done.every(Boolean) && (await this.retire(segment.file, segment.keepWhole))) this.inFlight.splice(i, 1);
+      else i++;
     }
     this.observer.bytes(this.diskBytes);
   }
 
-  private async forget(file: SegmentFile): Promise<void> {
-    // Account first: once the file is gone nobody may still see its bytes as pending.
+  /** Deletes a finished segment (or keeps it whole in damaged/); false when the file system refused. */
+  private async retire(file: SegmentFile, keepWhole: boolean): Promise<boolean> {
+    try {
+      if (keepWhole) {
+        const target = await moveToDamaged(file).catch(() => '');
+        if (target) this.observer.log(`collector: spool: kept ${file.path} as ${target} (its damaged bytes could not be copied out)`);
+        else await deleteSegment(file);
+      } else {
+        await deleteSegment(file);
+      }
+    } catch (err) {
+      this.observer.log(`collector: spool: cannot delete ${file.path}: ${(err as Error).message}; will retry`);
+      return false;
+    }
     this.diskBytes -= file.bytes;
-    await deleteSegment(file);
+    return true;
   }
 }
