@@ -54,6 +54,12 @@ export async function setAside(spoolDir: string, rows: EncodedRows, error: strin
   }
 }
 
+/** How many records are set aside (without reading them). */
+export async function countSetAside(spoolDir: string): Promise<number> {
+  const names = await readdir(join(spoolDir, REJECTED_DIR)).catch(() => [] as string[]);
+  return names.filter((n) => NAME.test(n)).length;
+}
+
 /** Every set-aside record, oldest first. */
 export async function listSetAside(spoolDir: string): Promise<SetAsideRecord[]> {
   const dir = join(spoolDir, REJECTED_DIR);

@@ -5,7 +5,7 @@ import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailable
 import { encodeRecord } from './record.ts';
 import type { DamagedRegion } from './scan.ts';
 import { createSegment, deleteSegment, listSegments, loadSegment, moveToDamaged, type SegmentFile } from './segments.ts';
-import { setAside } from './set-aside.ts';
+import { countSetAside, setAside } from './set-aside.ts';
 
 // The disk spool (write-ahead log) between the receivers and the batch writer.
 //
@@ -116,6 +116,8 @@ export class Spool implements RowSink {
     const existing = await listSegments(options.dir);
     const spool = new Spool(options, target, observer, existing, now);
     if (existing.length > 0) observer.log(`collector: spool: replaying ${existing.length} segment(s), ${spool.diskBytes} bytes, from ${options.dir}`);
+    const setAsideBefore = await countSetAside(options.dir);
+    if (setAsideBefore > 0) observer.log(`collector: spool: ${setAsideBefore} record(s) refused by ClickHouse wait in ${options.dir}/rejected (burnrate spool list / resend)`);
     observer.bytes(spool.diskBytes);
     spool.senderLoop = spool.send();
     return spool;

@@ -6,6 +6,10 @@ import { describeClickhouseError, errorLabel, type ErrorClass } from '../../stor
 //
 // Failing: since the first failed attempt (transient or environmental) after the last success.
 // Data errors say nothing about the server: they neither start nor end a failing period.
+// Reports (log lines, the gauge) go out when a period starts, when its cause changes and every
+// `repeatMs` while it lasts; a period that starts within `repeatMs` of the last report with the same
+// cause is not reported again (one record that keeps failing while its neighbours go in would
+// otherwise log a failure and a recovery every send round), and its end is not reported either.
 
 export interface HealthObserver {
   /** Called when inserts start failing, then again every `repeatMs` while they keep failing. */
@@ -19,6 +23,8 @@ export class InsertHealth {
   private lastAttempt = 0;
   private lastCause = '';
   private lastLabel = '';
+  /** Whether the current failing period was reported (so its end is). */
+  private reported = false;
 
   constructor(
     private readonly observer: HealthObserver,
@@ -46,19 +52,19 @@ export class InsertHealth {
     if (this.since === undefined) return;
     const after = this.lastAttempt - this.since;
     this.since = undefined;
-    this.observer.recovered(after);
+    if (this.reported) this.observer.recovered(after);
+    this.reported = false;
   }
 
   failed(error: unknown, errorClass: ErrorClass): void {
     const now = (this.lastAttempt = this.now());
     if (errorClass === 'data') return;
     const label = errorLabel(error);
-    const first = this.since === undefined;
     this.since ??= now;
     this.lastCause = describeClickhouseError(error);
-    // Reported at once, when the cause changes (another code), and every repeatMs while it lasts.
-    if (first || label !== this.lastLabel || now - this.lastReport >= this.repeatMs) {
+    if (label !== this.lastLabel || now - this.lastReport >= this.repeatMs) {
       this.lastReport = now;
+      this.reported = true;
       this.observer.failing(this.lastCause, errorClass, now - this.since);
     }
     this.lastLabel = label;

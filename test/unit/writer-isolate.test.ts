@@ -82,6 +82,19 @@ describe('insert health', () => {
     ]);
   });
 
+  it('does not report a failure and a recovery every round when one record keeps failing while its neighbours go in', () => {
+    let now = 0;
+    const events: string[] = [];
+    const health = new InsertHealth({ failing: (cause) => events.push(`failing ${cause}`), recovered: () => events.push('recovered') }, () => now);
+    const stuck = new Error('Code: 16, e.displayText() = DB::Exception: There is no column x in table, e.what() = DB::Exception');
+    for (let round = 0; round < 12; round++) {
+      health.failed(stuck, 'environmental');
+      health.succeeded();
+      now += 5_000;
+    }
+    expect(events).toEqual(['failing Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered', 'failing Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered']);
+  });
+
   it('is not made unhealthy by data errors', () => {
     const health = new InsertHealth({ failing: () => {}, recovered: () => {} });
     health.failed(new Error('Code: 33. Cannot read all data'), 'data');
