@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts'
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { startCollectorProcess } from '../support/collector-process.ts';
 import { SpanBatches } from '../support/span-load.ts';
-import { freePort } from '../../storage/local-server.ts';
+import { freePort } from '../../storage/local-clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
 
 // Issue 13, finding 3: token parsing could switch authentication off ("#tok", ", ,") or cut tokens
