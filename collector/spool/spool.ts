@@ -193,7 +193,8 @@ export class Spool implements RowSink {
     let current: Spool['current'];
     try {
       current = this.current ?? (await this.openSegment());
-      const { bytesWritten } = await current.handle.writev(records);
+      // At an explicit offset: after a failed append was cut off, the file position is past the end.
+      const { bytesWritten } = await current.handle.writev(records, current.file.bytes);
       if (bytesWritten !== size) throw new Error(`short write (${bytesWritten} of ${size} bytes)`);
       await current.handle.datasync();
       current.file.bytes += size;
