@@ -101,8 +101,7 @@ export class CollectorTelemetry {
       },
       insertError: (_table, code, errorClass) => this.clickhouseErrors.inc({ code, class: errorClass }),
       queueBytes: (bytes) => this.queueBytes.set(bytes),
-      failing: () => this.clickhouseFailing.set(1),
-      recovered: () => this.clickhouseFailing.set(0),
+      changed: (failing) => this.clickhouseFailing.set(failing ? 1 : 0),
     };
   }
 }

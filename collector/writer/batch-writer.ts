@@ -122,6 +122,7 @@ export class BatchWriter {
     private readonly observer: WriterObserver = NOOP_OBSERVER,
   ) {
     this.health = new InsertHealth({
+      changed: (failing) => observer.changed?.(failing),
       failing: (cause, errorClass, sinceMs) => observer.failing?.(cause, errorClass, sinceMs),
       recovered: (afterMs) => observer.recovered?.(afterMs),
     });
@@ -256,6 +257,7 @@ export class BatchWriter {
     // The request bodies are streamed as they are: concatenating them would hold every batch twice
     // while it is sent (measured as peak RSS when a full queue drains after an outage).
     const started = process.hrtime.bigint();
+    const begun = this.health.begin();
     await this.ch.insertRaw(spec.table, spec.columns, spec.format, Readable.from(parts.map((p) => p.body), { objectMode: false }));
     let rows = 0;
     let bytes = 0;
@@ -263,7 +265,7 @@ export class BatchWriter {
       rows += part.rows;
       bytes += part.body.length;
     }
-    this.health.succeeded();
+    this.health.succeeded(begun);
     if (parts.length > 0) this.observer.insertDone(spec.table, rows, bytes, Number(process.hrtime.bigint() - started) / 1e9);
   }
 

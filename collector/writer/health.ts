@@ -1,25 +1,32 @@
 import { describeClickhouseError, errorLabel, type ErrorClass } from '../../storage/errors.ts';
 
 // Whether ClickHouse takes our inserts, from what the inserts themselves saw. `/ping` answers without
-// credentials, so a wrong password, a dropped table or a full disk only show here: readiness and
-// the operator's log line come from this state, not from the ping.
+// credentials, so a wrong password, a dropped table or a full disk only show here: readiness, the
+// gauge and the operator's log line come from this state, not from the ping.
 //
-// Failing: since the first failed attempt (transient or environmental) after the last success.
-// Data errors say nothing about the server: they neither start nor end a failing period.
-// Reports (log lines, the gauge) go out when a period starts, when its cause changes and every
-// `repeatMs` while it lasts; a period that starts within `repeatMs` of the last report with the same
-// cause is not reported again (one record that keeps failing while its neighbours go in would
-// otherwise log a failure and a recovery every send round), and its end is not reported either.
+// Failing: from a failed attempt (transient or environmental) until an insert that *started after
+// it* succeeds; an insert already under way when the failure happened proves nothing (it passed the
+// password check before the password changed). Data errors say nothing about the server: they
+// neither start nor end a failing period.
+//
+// Log reports go out when a period starts, when its cause changes and every `repeatMs` while it
+// lasts; a period that starts within `repeatMs` of the last report with the same cause is not
+// reported again, nor is its end (one record that keeps failing while its neighbours go in would
+// otherwise log a failure and a recovery every send round). `changed` follows every period.
 
 export interface HealthObserver {
-  /** Called when inserts start failing, then again every `repeatMs` while they keep failing. */
+  /** Every start and end of a failing period (for the gauge). */
+  changed(failing: boolean): void;
+  /** A log-worthy report: inserts fail, and why. */
   failing(cause: string, errorClass: ErrorClass, sinceMs: number): void;
+  /** The end of a reported period. */
   recovered(afterMs: number): void;
 }
 
 export class InsertHealth {
   private since: number | undefined;
-  private lastReport = 0;
+  private lastFailure = 0;
+  private lastReport = Number.NEGATIVE_INFINITY;
   private lastAttempt = 0;
   private lastCause = '';
   private lastLabel = '';
@@ -32,7 +39,7 @@ export class InsertHealth {
     private readonly repeatMs = 30_000,
   ) {}
 
-  /** True while the last insert attempts failed for a reason outside the rows. */
+  /** True while inserts fail for a reason outside the rows. */
   get failing(): boolean {
     return this.since !== undefined;
   }
@@ -47,11 +54,17 @@ export class InsertHealth {
     return this.now() - this.lastAttempt;
   }
 
-  succeeded(): void {
+  /** The time an attempt starts, to hand back to `succeeded`. */
+  begin(): number {
+    return this.now();
+  }
+
+  succeeded(startedAt: number): void {
     this.lastAttempt = this.now();
-    if (this.since === undefined) return;
+    if (this.since === undefined || startedAt < this.lastFailure) return;
     const after = this.lastAttempt - this.since;
     this.since = undefined;
+    this.observer.changed(false);
     if (this.reported) this.observer.recovered(after);
     this.reported = false;
   }
@@ -59,8 +72,12 @@ export class InsertHealth {
   failed(error: unknown, errorClass: ErrorClass): void {
     const now = (this.lastAttempt = this.now());
     if (errorClass === 'data') return;
+    this.lastFailure = now;
+    if (this.since === undefined) {
+      this.since = now;
+      this.observer.changed(true);
+    }
     const label = errorLabel(error);
-    this.since ??= now;
     this.lastCause = describeClickhouseError(error);
     if (label !== this.lastLabel || now - this.lastReport >= this.repeatMs) {
       this.lastReport = now;

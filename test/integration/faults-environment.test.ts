@@ -27,7 +27,7 @@ async function metric(url: string, name: string): Promise<number> {
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
 
 /** Until `check` holds (polled every 100 ms), or fails the test after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -41,7 +41,8 @@ describe('fault: ClickHouse refuses inserts for a while under load', () => {
   let running: CollectorProcess[] = [];
   const start = async (database: string, args: string[]) => {
     const config: ClickhouseConfig = { url: clickhouse.url, username: 'default', password: '', database };
-    const collector = await startCollectorProcess(config, await freePort(), ['--migrate', '--flush-interval-ms', '200', ...args]);
+    // A generous start-up bound: this file runs on both engines at once on a loaded machine.
+    const collector = await startCollectorProcess(config, await freePort(), ['--migrate', '--flush-interval-ms', '200', ...args], { readyTimeoutMs: 60_000 });
     running.push(collector);
     return { config, collector, url: `${collector.url}/v1/traces` };
   };
@@ -115,25 +116,25 @@ describe('fault: ClickHouse refuses inserts for a while under load', () => {
     expect(await metric(spooled.collector.url, 'burnrate_collector_clickhouse_failing')).toBe(0);
   }, 150_000);
 
-  it('table detached for 10 s and attached again: spool mode stores every acknowledged span and sets nothing aside', async () => {
+  it('table detached for 6 s and attached again: spool mode stores every acknowledged span and sets nothing aside', async () => {
     const spoolDir = join(dir, 'spool-detach');
     const spooled = await start('env_detach', ['--spool-dir', spoolDir]);
     const load = [sdkClient(spooled.url, { service: 'detach-sdk', spansPerSecond: 300 }), rawClient(spooled.url, { service: 'detach-raw', spansPerRequest: 50, pauseMs: 50 })];
-    await sleep(2_000);
+    await sleep(1_500);
     const admin = connectClickhouse(spooled.config);
     try {
       await admin.command('DETACH TABLE spans');
-      await sleep(5_000);
-      const ready = await readyz(spooled.collector.url);
-      await sleep(5_000);
-      await admin.command('ATTACH TABLE spans');
       await sleep(3_000);
+      const ready = await readyz(spooled.collector.url);
+      await sleep(3_000);
+      await admin.command('ATTACH TABLE spans');
+      await sleep(2_000);
       await Promise.all(load.map((c) => c.stop()));
       const tally = await tallyStored(spooled.config, union(...load.map((c) => c.stats.acked)), 60_000);
-      console.log(`fault: spans detached 10 s: acknowledged=${tally.acknowledged} stored=${tally.stored} missing=${tally.missing.length} duplicates=${tally.duplicates}`);
+      console.log(`fault: spans detached 6 s: acknowledged=${tally.acknowledged} stored=${tally.stored} missing=${tally.missing.length} duplicates=${tally.duplicates}`);
       expect(ready).toBe(503);
       expect(tally.missing).toEqual([]);
-      expect(tally.acknowledged).toBeGreaterThan(2_000);
+      expect(tally.acknowledged).toBeGreaterThan(1_000);
       expect(existsSync(join(spoolDir, 'rejected'))).toBe(false);
       expect(spooled.collector.output.join('')).toMatch(/ClickHouse refuses inserts \(environmental, .*\): Code 60 UNKNOWN_TABLE/);
     } finally {

@@ -56,14 +56,23 @@ describe('isolating the parts a failed insert belongs to', () => {
 });
 
 describe('insert health', () => {
-  it('reports the cause when inserts start failing, again every 30 s while it lasts, and the recovery', () => {
-    let now = 1_000;
+  const auth = new Error('Code: 194, e.displayText() = DB::Exception: Password required for user default, e.what() = DB::Exception');
+  function recorded(now: () => number) {
     const events: string[] = [];
     const health = new InsertHealth(
-      { failing: (cause, cls, since) => events.push(`failing ${cls} ${since} ${cause}`), recovered: (after) => events.push(`recovered ${after}`) },
-      () => now,
+      {
+        changed: (failing) => events.push(failing ? 'state failing' : 'state ok'),
+        failing: (cause, cls, since) => events.push(`failing ${cls} ${since} ${cause}`),
+        recovered: (after) => events.push(`recovered ${after}`),
+      },
+      now,
     );
-    const auth = new Error('Code: 194, e.displayText() = DB::Exception: Password required for user default, e.what() = DB::Exception');
+    return { health, events };
+  }
+
+  it('reports the cause when inserts start failing, again every 30 s while it lasts, and the recovery', () => {
+    let now = 1_000;
+    const { health, events } = recorded(() => now);
     health.failed(auth, 'environmental');
     now += 10_000;
     health.failed(auth, 'environmental');
@@ -73,31 +82,50 @@ describe('insert health', () => {
     expect(health.cause).toBe('Code 194 REQUIRED_PASSWORD: Password required for user default');
     health.failed(new Error('Code: 190. rows'), 'data');
     now += 1_000;
-    health.succeeded();
+    health.succeeded(health.begin());
     expect(health.failing).toBe(false);
     expect(events).toEqual([
+      'state failing',
       'failing environmental 0 Code 194 REQUIRED_PASSWORD: Password required for user default',
       'failing environmental 30000 Code 194 REQUIRED_PASSWORD: Password required for user default',
+      'state ok',
       'recovered 31000',
     ]);
   });
 
-  it('does not report a failure and a recovery every round when one record keeps failing while its neighbours go in', () => {
+  it('is not cleared by an insert that was already under way when the failure happened', () => {
     let now = 0;
-    const events: string[] = [];
-    const health = new InsertHealth({ failing: (cause) => events.push(`failing ${cause}`), recovered: () => events.push('recovered') }, () => now);
+    const { health, events } = recorded(() => now);
+    const underWay = health.begin();
+    now += 10;
+    health.failed(auth, 'environmental');
+    now += 10;
+    health.succeeded(underWay);
+    expect(health.failing).toBe(true);
+    health.succeeded(health.begin());
+    expect(health.failing).toBe(false);
+    expect(events).toEqual(['state failing', 'failing environmental 0 Code 194 REQUIRED_PASSWORD: Password required for user default', 'state ok', 'recovered 10']);
+  });
+
+  it('does not log a failure and a recovery every round when one record keeps failing while its neighbours go in, but keeps the state exact', () => {
+    let now = 0;
+    const { health, events } = recorded(() => now);
     const stuck = new Error('Code: 16, e.displayText() = DB::Exception: There is no column x in table, e.what() = DB::Exception');
     for (let round = 0; round < 12; round++) {
       health.failed(stuck, 'environmental');
-      health.succeeded();
+      now += 1;
+      health.succeeded(health.begin());
       now += 5_000;
     }
-    expect(events).toEqual(['failing Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered', 'failing Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered']);
+    const logged = events.filter((e) => !e.startsWith('state'));
+    expect(logged).toEqual(['failing environmental 0 Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered 1', 'failing environmental 0 Code 16 NO_SUCH_COLUMN_IN_TABLE: There is no column x in table', 'recovered 1']);
+    expect(events.filter((e) => e === 'state failing')).toHaveLength(12);
   });
 
   it('is not made unhealthy by data errors', () => {
-    const health = new InsertHealth({ failing: () => {}, recovered: () => {} });
+    const { health, events } = recorded(Date.now);
     health.failed(new Error('Code: 33. Cannot read all data'), 'data');
     expect(health.failing).toBe(false);
+    expect(events).toEqual([]);
   });
 });
