@@ -33,8 +33,8 @@ export class SpoolSender {
     private readonly observer: SpoolObserver,
     /** Segments to send, oldest first (segments left by an earlier run, then each sealed one). */
     private readonly sealed: SegmentFile[],
-    /** Called with a segment's size once it is deleted (or moved to damaged/). */
-    private readonly retired: (bytes: number) => void,
+    /** Changes the spool's count of segment bytes on disk (negative: a segment is going away). */
+    private readonly diskDelta: (bytes: number) => void,
     private readonly now: () => Date,
   ) {}
 
@@ -127,8 +127,10 @@ export class SpoolSender {
       const records = segment.records.map((r) => r.rows);
       const keepWhole = segment.copies.some((c) => c === '');
       if (records.length === 0) {
-        if (!(await this.retire(file, keepWhole))) this.sealed.unshift(file);
-        continue;
+        if (await this.retire(file, keepWhole)) continue;
+        // Tried again at the next round, not in a loop here.
+        this.sealed.unshift(file);
+        return;
       }
       this.inFlight.push({ file, records, done: records.map(() => false), refusals: records.map(() => 0), keepWhole });
       loaded += file.bytes;
@@ -191,6 +193,8 @@ export class SpoolSender {
 
   /** Deletes a finished segment (or keeps it whole in damaged/); false when the file system refused. */
   private async retire(file: SegmentFile, keepWhole: boolean): Promise<boolean> {
+    // Accounted first: once the file is gone nobody may still see its bytes as pending.
+    this.diskDelta(-file.bytes);
     try {
       if (keepWhole) {
         const target = await moveToDamaged(file).catch(() => '');
@@ -200,10 +204,10 @@ export class SpoolSender {
         await deleteSegment(file);
       }
     } catch (err) {
+      this.diskDelta(file.bytes);
       this.observer.log(`collector: spool: cannot delete ${file.path}: ${(err as Error).message}; will retry`);
       return false;
     }
-    this.retired(file.bytes);
     return true;
   }
 }

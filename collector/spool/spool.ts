@@ -92,11 +92,11 @@ export class Spool implements RowSink {
   ) {
     this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
     this.diskBytes = existing.reduce((sum, s) => sum + s.bytes, 0);
-    const retired = (bytes: number) => {
-      this.diskBytes -= bytes;
+    const diskDelta = (bytes: number) => {
+      this.diskBytes += bytes;
       this.observer.bytes(this.diskBytes);
     };
-    this.sender = new SpoolSender(options, target, observer, existing, retired, now);
+    this.sender = new SpoolSender(options, target, observer, existing, diskDelta, now);
   }
 
   /** Opens the spool directory; segments left by an earlier run are sent first. */
