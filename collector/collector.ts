@@ -9,7 +9,9 @@ import type { ClickhouseConfig } from '../storage/config.ts';
 import { migrate } from '../storage/migrate.ts';
 import { applyRetention } from '../storage/retention.ts';
 import { createAuthenticator, loadTokens } from './auth.ts';
+import { acceptedTimes } from './decode/item-times.ts';
 import type { CollectorConfig } from './config.ts';
+import type { DecodeLimits } from './rows/types.ts';
 import { createHttpApp } from './http/app.ts';
 import { trackForDrain } from './http/drain.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
@@ -32,10 +34,24 @@ export interface StartCollectorOptions {
   log?: (line: string) => void;
   /** Prometheus default process metrics (off in tests, where many collectors share a process). */
   defaultMetrics?: boolean;
+  /** The clock for the accepted window of item times (milliseconds since the epoch). */
+  now?: () => number;
+}
+
+function decodeLimitsOf(config: CollectorConfig): DecodeLimits {
+  const { maxAnyValueDepth, maxAttributesPerList, maxAttributeValueBytes, maxAttributeKeyBytes, maxEventsPerSpan, maxLinksPerSpan, maxNameBytes, maxStatusMessageBytes } = config;
+  return { maxAnyValueDepth, maxAttributesPerList, maxAttributeValueBytes, maxAttributeKeyBytes, maxEventsPerSpan, maxLinksPerSpan, maxNameBytes, maxStatusMessageBytes };
+}
+
+/** Items older than the retention window would be dropped within the hour: the window is the shorter. */
+function maxTimestampAgeSeconds(config: CollectorConfig): number {
+  const days = config.retentionDays > 0 ? Math.min(config.retentionDays, config.maxTimestampAgeDays) : config.maxTimestampAgeDays;
+  return days * 86_400;
 }
 
 export async function startCollector(config: CollectorConfig, clickhouseConfig: ClickhouseConfig, options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const now = options.now ?? Date.now;
   if (config.migrate) {
     await ensureDatabase(clickhouseConfig);
   }
@@ -77,12 +93,7 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   const sink: RowSink = spool ?? { write: (batches) => Promise.all(batches.map((b) => writer.submitEncoded(b))).then(() => {}) };
   const authenticate = createAuthenticator(loadTokens(config));
   const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const limits = {
-    maxAnyValueDepth: config.maxAnyValueDepth,
-    maxAttributesPerList: config.maxAttributesPerList,
-    maxAttributeValueBytes: config.maxAttributeValueBytes,
-  };
-  const ingestor = createIngestor(sink, telemetry, limits);
+  const ingestor = createIngestor(sink, telemetry, decodeLimitsOf(config), () => acceptedTimes(now(), maxTimestampAgeSeconds(config), config.maxTimestampFutureHours * 3600));
   const ready = () => clickhouse.ping().catch(() => false);
 
   const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
