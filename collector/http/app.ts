@@ -7,7 +7,8 @@ import { PayloadError } from '../rows/types.ts';
 import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from '../writer/errors.ts';
 import { GRPC, exportResponseJson, exportResponseProto, statusJson, statusProto } from '../otlp-responses.ts';
 import { HttpError } from './http-error.ts';
-import { decodeContent, readRawBody } from './body.ts';
+import { readRawBody } from './body.ts';
+import { decodeContentEncoding } from './content-encoding/index.ts';
 
 type Encoding = 'proto' | 'json';
 type Env = { Bindings: HttpBindings; Variables: { encoding: Encoding; signal?: string } };
@@ -68,7 +69,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
       }
       const tenant = options.authenticate ? options.authenticate(c.req.header('authorization'), c.req.header('x-api-key')) : '';
       const raw = await readRawBody(c.env.incoming, options.maxBodyBytes);
-      const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
+      const body = await decodeContentEncoding(raw, c.req.header('content-encoding'), options.maxBodyBytes);
       const result = await options.ingestor.ingest(signal, body, encoding, tenant);
       telemetry.requests.inc({ signal: signal.signal, transport: 'http', code: '200' });
       return encoding === 'proto'
