@@ -14,6 +14,7 @@ import type { CollectorConfig } from './config.ts';
 import type { DecodeLimits } from './rows/types.ts';
 import { createHttpApp } from './http/app.ts';
 import { trackForDrain } from './http/drain.ts';
+import { httpServerOptions } from './http/server-options.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
 import { SIGNALS } from './signals/index.ts';
 import { CollectorTelemetry } from './telemetry.ts';
@@ -97,14 +98,18 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   const ready = () => clickhouse.ping().catch(() => false);
 
   const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
+  const serverOptions = httpServerOptions(config);
   const listen = { fetch: app.fetch, port: config.httpPort, hostname: config.host };
   const httpServer = await new Promise<Server>((resolve) => {
     const server = (
-      tls ? serve({ ...listen, createServer: createHttpsServer, serverOptions: tls }, () => resolve(server)) : serve(listen, () => resolve(server))
+      tls
+        ? serve({ ...listen, createServer: createHttpsServer, serverOptions: { ...serverOptions, ...tls } }, () => resolve(server))
+        : serve({ ...listen, serverOptions }, () => resolve(server))
     ) as Server;
   });
   // Exporters keep connections open; keep them longer than typical client idle timeouts.
-  httpServer.keepAliveTimeout = 65_000;
+  httpServer.keepAliveTimeout = config.idleTimeoutMs;
+  httpServer.maxConnections = config.maxConnections;
   const httpDrain = trackForDrain(httpServer);
   const httpPort = (httpServer.address() as AddressInfo).port;
   log(`collector: OTLP/HTTP on ${tls ? 'https' : 'http'}://${config.host}:${httpPort} (POST ${SIGNALS.map((s) => s.path).join(', ')}; GET /metrics /healthz /readyz)`);
@@ -118,6 +123,10 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
           maxMessageBytes: config.maxBodyBytes,
           authenticate,
           credentials: tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false) : undefined,
+          headersTimeoutMs: config.headersTimeoutMs,
+          requestTimeoutMs: config.requestTimeoutMs,
+          idleTimeoutMs: config.idleTimeoutMs,
+          maxConnections: config.maxConnections,
         })
       : undefined;
   if (grpcServer) log(`collector: OTLP/gRPC on ${config.host}:${grpcServer.port}${tls ? ' (TLS)' : ''}`);
