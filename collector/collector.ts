@@ -10,6 +10,7 @@ import { migrate } from '../storage/migrate.ts';
 import { applyRetention } from '../storage/retention.ts';
 import { createAuthenticator, loadTokens } from './auth.ts';
 import { acceptedTimes } from './decode/item-times.ts';
+import { maxJsonDepth } from './decode/json-shape.ts';
 import type { CollectorConfig } from './config.ts';
 import type { DecodeLimits } from './rows/types.ts';
 import { createHttpApp } from './http/app.ts';
@@ -94,10 +95,11 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   const sink: RowSink = spool ?? { write: (batches) => Promise.all(batches.map((b) => writer.submitEncoded(b))).then(() => {}) };
   const authenticate = createAuthenticator(loadTokens(config));
   const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const ingestor = createIngestor(sink, telemetry, decodeLimitsOf(config), () => acceptedTimes(now(), maxTimestampAgeSeconds(config), config.maxTimestampFutureHours * 3600));
+  const limits = decodeLimitsOf(config);
+  const ingestor = createIngestor(sink, telemetry, limits, () => acceptedTimes(now(), maxTimestampAgeSeconds(config), config.maxTimestampFutureHours * 3600));
   const ready = () => clickhouse.ping().catch(() => false);
 
-  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
+  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: maxJsonDepth(limits), ready, authenticate });
   const serverOptions = httpServerOptions(config);
   const listen = { fetch: app.fetch, port: config.httpPort, hostname: config.host };
   const httpServer = await new Promise<Server>((resolve) => {

@@ -35,31 +35,59 @@ export function maxJsonContainers(bytes: number): number {
 
 /** Throws PayloadError when `body` is nested too deeply or holds too many objects and arrays. */
 export function checkJsonShape(body: Uint8Array, limits: DecodeLimits): void {
-  const maxDepth = maxJsonDepth(limits);
-  const maxContainers = maxJsonContainers(body.length);
-  const n = body.length;
-  let depth = 0;
-  let containers = 0;
-  for (let i = 0; i < n; i++) {
-    const c = body[i]!;
-    if (c === QUOTE) i = closingQuote(body, i + 1);
-    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      if (++depth > maxDepth) throw new PayloadError(`JSON nested deeper than ${maxDepth} levels`);
-      if (++containers > maxContainers) {
-        throw new PayloadError(`JSON body holds more than ${maxContainers} objects and arrays (at most one per 16 bytes is accepted)`);
+  new JsonShapeScanner(maxJsonDepth(limits), maxJsonContainers(body.length)).feed(body);
+}
+
+/**
+ * The same scan over a body that arrives in chunks (while it is decompressed), so a bomb is refused
+ * at its first chunk instead of after inflating to the size limit.
+ */
+export class JsonShapeScanner {
+  private depth = 0;
+  private containers = 0;
+  private inString = false;
+  /** Inside a string, the last chunk ended in an odd run of backslashes: the next byte is escaped. */
+  private escapeNext = false;
+
+  constructor(
+    private readonly maxDepth: number,
+    private readonly maxContainers: number,
+  ) {}
+
+  feed(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.inString) {
+        if (this.escapeNext) {
+          this.escapeNext = false;
+          i++;
+          continue;
+        }
+        const quote = chunk.indexOf(QUOTE, i);
+        if (quote < 0) {
+          this.escapeNext = oddBackslashesBefore(chunk, n, i);
+          return;
+        }
+        if (!oddBackslashesBefore(chunk, quote, i)) this.inString = false;
+        i = quote + 1;
+        continue;
       }
-    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--;
+      const c = chunk[i++]!;
+      if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+        if (++this.depth > this.maxDepth) throw new PayloadError(`JSON nested deeper than ${this.maxDepth} levels`);
+        if (++this.containers > this.maxContainers) {
+          throw new PayloadError(`JSON body holds more than ${this.maxContainers} objects and arrays (at most one per 16 bytes is accepted)`);
+        }
+      } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) this.depth--;
+    }
   }
 }
 
-/** Index of the quote that closes a string starting at `from` (or the end, when it is unterminated). */
-function closingQuote(body: Uint8Array, from: number): number {
-  let at = body.indexOf(QUOTE, from);
-  while (at > 0) {
-    let backslashes = 0;
-    while (body[at - 1 - backslashes] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return at;
-    at = body.indexOf(QUOTE, at + 1);
-  }
-  return body.length;
+/** Whether the backslashes right before `end` (none before `from`) are an odd run, escaping the byte at `end`. */
+function oddBackslashesBefore(chunk: Uint8Array, end: number, from: number): boolean {
+  let k = end;
+  while (k > from && chunk[k - 1] === BACKSLASH) k--;
+  return (end - k) % 2 === 1;
 }

@@ -4,11 +4,13 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { compress as snappyBlock } from 'snappyjs';
 import { decodeContentEncoding } from '../../collector/http/content-encoding/index.ts';
 import { decompressLz4, xxh32 } from '../../collector/http/content-encoding/lz4.ts';
-import { CorruptContent, DecompressedTooLarge } from '../../collector/http/content-encoding/output.ts';
+import { BoundedOutput, CorruptContent, DecompressedTooLarge } from '../../collector/http/content-encoding/output.ts';
 import { crc32c, decompressSnappy, decompressSnappyBlock, decompressSnappyFramed } from '../../collector/http/content-encoding/snappy.ts';
 import { decompressZstd } from '../../collector/http/content-encoding/zstd.ts';
 import { HttpError } from '../../collector/http/http-error.ts';
 import { prng } from '../../bench/fuzz-lib.ts';
+import { JsonShapeScanner } from '../../collector/decode/json-shape.ts';
+import { PayloadError } from '../../collector/rows/types.ts';
 
 // Every Content-Encoding the OTLP/HTTP receiver accepts, on bodies made by the reference
 // compressors (Debian's zstd and lz4 command-line tools, snappyjs for snappy blocks, zlib), their
@@ -56,6 +58,13 @@ function snappyFramed(data: Uint8Array, compressed = true): Buffer {
   return Buffer.concat(chunks);
 }
 
+/** Runs one decompressor into a fresh output of `limit` bytes. */
+function inflate(decompress: (body: Uint8Array, out: BoundedOutput) => void, body: Uint8Array, limit: number): Buffer {
+  const out = new BoundedOutput(limit);
+  decompress(body, out);
+  return out.concat();
+}
+
 /** Byte equality without vitest's element-wise deep equality (slow on megabytes). */
 function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.length).toBe(expected.length);
@@ -101,15 +110,15 @@ describe('Content-Encoding decoders on real compressed bodies', () => {
       [cli('zstd', ['-3', '--no-check', '--content-size', `--stream-size=${small.length}`], small), small], // a single-segment frame
       [Buffer.concat([cli('zstd', ['-3'], data.subarray(0, 500_000)), cli('zstd', ['-5'], data.subarray(500_000))]), data],
     ];
-    for (const [body, expected] of variants) expectBytes(decompressZstd(body, 64 * MiB), expected);
+    for (const [body, expected] of variants) expectBytes(inflate(decompressZstd, body, 64 * MiB), expected);
   });
 
   it('decodes snappy blocks, and framed snappy under both names', () => {
     const block = Buffer.from(snappyBlock(Uint8Array.from(data)));
-    expectBytes(decompressSnappy(block, 64 * MiB), data);
-    expectBytes(decompressSnappy(snappyFramed(data), 64 * MiB), data);
-    expectBytes(decompressSnappyFramed(snappyFramed(data), 64 * MiB), data);
-    expectBytes(decompressSnappyFramed(snappyFramed(data, false), 64 * MiB), data);
+    expectBytes(inflate(decompressSnappy, block, 64 * MiB), data);
+    expectBytes(inflate(decompressSnappy, snappyFramed(data), 64 * MiB), data);
+    expectBytes(inflate(decompressSnappyFramed, snappyFramed(data), 64 * MiB), data);
+    expectBytes(inflate(decompressSnappyFramed, snappyFramed(data, false), 64 * MiB), data);
   });
 
   it('decodes lz4 frames from the reference tool: every block size, linked blocks, checksums, content size, several frames', () => {
@@ -122,9 +131,9 @@ describe('Content-Encoding decoders on real compressed bodies', () => {
       ['-B7', '--content-size'],
       ['--no-frame-crc', '-BD', '-B4'],
     ].map((args) => cli('lz4', args, data));
-    for (const body of variants) expectBytes(decompressLz4(body, 64 * MiB), data);
+    for (const body of variants) expectBytes(inflate(decompressLz4, body, 64 * MiB), data);
     const twoFrames = Buffer.concat([cli('lz4', ['-BD', '-B4'], data.subarray(0, 100_000)), cli('lz4', [], data.subarray(100_000))]);
-    expectBytes(decompressLz4(twoFrames, 64 * MiB), data);
+    expectBytes(inflate(decompressLz4, twoFrames, 64 * MiB), data);
   });
 
   it('answers 415 naming the supported encodings for any other', async () => {
@@ -174,7 +183,7 @@ describe('Content-Encoding bombs and hostile bodies', () => {
     const claims = (length: number) => Buffer.from([...[0, 7, 14, 21, 28].map((s, i, a) => ((length / 2 ** s) & 0x7f) | (i < a.length - 1 ? 0x80 : 0)), 0x00]);
     await expectStatus(claims(9 * MiB), 'snappy', limit, 413, /exceeds the limit/);
     await expectStatus(claims(7 * MiB), 'snappy', limit, 400, /declares more data than it can hold/);
-    expect(() => decompressSnappyBlock(claims(7 * MiB), limit)).toThrow(CorruptContent);
+    expect(() => inflate(decompressSnappyBlock, claims(7 * MiB), limit)).toThrow(CorruptContent);
   });
 
   it('answers damaged bodies of every encoding with 400, never another error, on 1,500 seeded mutations', async () => {
@@ -220,13 +229,40 @@ describe('Content-Encoding bombs and hostile bodies', () => {
     const block = (bytes: number[]) => Buffer.concat([Buffer.from(Uint32Array.of(bytes.length).buffer), Buffer.from(bytes)]);
     const end = Buffer.alloc(4);
     // token: 1 literal, match length 4 at offset 5 (only 1 byte of history).
-    expect(() => decompressLz4(Buffer.concat([header(0x60, 0x40), block([0x10, 0x41, 0x05, 0x00, 0x00]), end]), MiB)).toThrow(/offset outside the window/);
+    expect(() => inflate(decompressLz4, Buffer.concat([header(0x60, 0x40), block([0x10, 0x41, 0x05, 0x00, 0x00]), end]), MiB)).toThrow(/offset outside the window/);
     // A 283-byte block of 64 KiB maximum that decodes to 70,001 bytes (one literal, then a 70,000-byte match).
     const overlong = [0x1f, 0x41, 0x01, 0x00, ...Array(274).fill(255), 70_000 - 19 - 274 * 255, 0x00];
-    expect(() => decompressLz4(Buffer.concat([header(0x60, 0x40), block(overlong), end]), MiB)).toThrow(/more than its maximum size/);
-    expect(decompressLz4(Buffer.concat([header(0x60, 0x70), block(overlong), end]), MiB)).toEqual(Buffer.alloc(70_001, 0x41));
+    expect(() => inflate(decompressLz4, Buffer.concat([header(0x60, 0x40), block(overlong), end]), MiB)).toThrow(/more than its maximum size/);
+    expect(inflate(decompressLz4, Buffer.concat([header(0x60, 0x70), block(overlong), end]), MiB)).toEqual(Buffer.alloc(70_001, 0x41));
     // A block must end with literals, not with a match.
-    expect(() => decompressLz4(Buffer.concat([header(0x60, 0x40), block([0x10, 0x41, 0x01, 0x00]), end]), MiB)).toThrow(/ends with a match/);
-    expect(() => decompressLz4(Buffer.concat([header(0x60, 0x40), block([0x10, 0x41]), end]), 0)).toThrow(DecompressedTooLarge);
+    expect(() => inflate(decompressLz4, Buffer.concat([header(0x60, 0x40), block([0x10, 0x41, 0x01, 0x00]), end]), MiB)).toThrow(/ends with a match/);
+    expect(() => inflate(decompressLz4, Buffer.concat([header(0x60, 0x40), block([0x10, 0x41]), end]), 0)).toThrow(DecompressedTooLarge);
   });
 });
+
+describe('Content-Encoding output inspection', () => {
+  it('stops inflating a JSON bomb of every encoding at its first chunks', async () => {
+    const nested = Buffer.alloc(32 * MiB, '[');
+    const bombs: [string, Buffer][] = [
+      ['gzip', gzipSync(nested, { level: 9 })],
+      ['deflate', deflateSync(nested, { level: 9 })],
+      ['zstd', cli('zstd', ['-19'], nested)],
+      ['lz4', cli('lz4', ['-9', '-B4'], nested)],
+      ['x-snappy-framed', snappyFramed(nested.subarray(0, 4 * MiB))],
+    ];
+    for (const [encoding, bomb] of bombs) {
+      let seen = 0;
+      const scanner = new JsonShapeScanner(148, 4 * MiB);
+      const error = await decodeContentEncoding(bomb, encoding, 64 * MiB, (chunk) => {
+        seen += chunk.length;
+        scanner.feed(chunk);
+      }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error, encoding).toEqual(new PayloadError('JSON nested deeper than 148 levels'));
+      expect(seen, encoding).toBeLessThanOrEqual(256 * 1024);
+    }
+  });
+});
+

@@ -6,7 +6,8 @@ import { decodeLogsJson } from '../../collector/decode/logs-json.ts';
 import { decodeMetricsProto } from '../../collector/decode/metrics-proto.ts';
 import { decodeMetricsJson } from '../../collector/decode/metrics-json.ts';
 import { acceptedTimes } from '../../collector/decode/item-times.ts';
-import { maxJsonContainers, maxJsonDepth } from '../../collector/decode/json-shape.ts';
+import { checkJsonShape, JsonShapeScanner, maxJsonContainers, maxJsonDepth } from '../../collector/decode/json-shape.ts';
+import { prng } from '../../bench/fuzz-lib.ts';
 import { DATETIME_MAX_SECONDS, DEFAULT_DECODE_LIMITS, PayloadError, type DecodeOptions, type TimeWindow } from '../../collector/rows/types.ts';
 import { cat, fixed64, len, str, uint } from '../support/protobuf.ts';
 import { keyValue, SPAN_ID, TRACE_ID } from '../support/hostile-traces.ts';
@@ -199,4 +200,42 @@ describe('OTLP/JSON shape check before JSON.parse', () => {
     const body = jsonSpans({ attributes: [{ key: 'a', value: { arrayValue: { values } } }] });
     expect(decodeTracesJson(body, OPTIONS).rows).toHaveLength(1);
   });
+
+  it('gives the same verdict on a body fed in chunks, wherever the chunks split strings and escapes', () => {
+    // Strings with quotes, brackets and runs of backslashes; JSON.stringify escapes them.
+    const tricky = (depth: number) => {
+      let nested: unknown = 'x\\"]]\\';
+      for (let i = 0; i < depth; i++) nested = [nested];
+      return JSON.stringify({ a: '\\', b: '\\"[[[', c: nested, d: `${'\\'.repeat(7)}"{{` });
+    };
+    const limits = { ...DEFAULT_DECODE_LIMITS, maxAnyValueDepth: 1 }; // 28 levels
+    for (const depth of [20, 26, 27, 40]) {
+      const body = Buffer.from(tricky(depth));
+      expect(() => JSON.parse(body.toString())).not.toThrow();
+      const whole = verdict(() => checkJsonShape(body, limits));
+      for (let seed = 0; seed < 200; seed++) {
+        const rand = prng(seed);
+        const scanner = new JsonShapeScanner(maxJsonDepth(limits), maxJsonContainers(body.length));
+        const chunked = verdict(() => {
+          for (let at = 0; at < body.length; ) {
+            const n = 1 + Math.floor(rand() * 6);
+            scanner.feed(body.subarray(at, at + n));
+            at += n;
+          }
+        });
+        expect(chunked).toBe(whole);
+      }
+      expect(whole).toBe(depth + 1 > 28 ? 'JSON nested deeper than 28 levels' : 'ok');
+    }
+  });
 });
+
+function verdict(run: () => void): string {
+  try {
+    run();
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+

@@ -1,9 +1,8 @@
-import { gunzip, inflate } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 import { GRPC } from '../../otlp-responses.ts';
 import { HttpError } from '../http-error.ts';
 import { decompressLz4 } from './lz4.ts';
-import { CorruptContent, DecompressedTooLarge } from './output.ts';
+import { BoundedOutput, CorruptContent, DecompressedTooLarge } from './output.ts';
 import { decompressSnappy, decompressSnappyFramed } from './snappy.ts';
 import { decompressZstd } from './zstd.ts';
 
@@ -11,27 +10,33 @@ import { decompressZstd } from './zstd.ts';
 // zlib/deflate, snappy, x-snappy-framed, lz4), with one rule for all: the body size limit holds
 // after decompression too, enforced while decompressing, so a small body that inflates to gigabytes
 // costs at most the limit and gets 413 at once. A damaged body is 400; an unknown coding is 415.
+// Every decompressor hands its output over in chunks as it inflates (BoundedOutput), where the caller
+// may inspect it: the OTLP/JSON shape check refuses a JSON bomb at its first chunk.
 
-type Decompress = (body: Buffer, limit: number) => Promise<Buffer> | Buffer;
+type Decompress = (body: Buffer, out: BoundedOutput) => Promise<void> | void;
 
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-
-// zlib stops producing output at maxOutputLength and fails with ERR_BUFFER_TOO_LARGE.
-const zlibWith = (run: typeof gunzipAsync) => async (body: Buffer, limit: number) => {
-  try {
-    return await run(body, { maxOutputLength: limit });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw new DecompressedTooLarge(limit);
-    throw new CorruptContent((err as Error).message);
-  }
-};
+/** zlib as a stream, so output arrives in 64 KiB chunks and decompression stops at the first refusal. */
+const zlibStream = (create: (options: { chunkSize: number }) => Gunzip | Inflate) => (body: Buffer, out: BoundedOutput) =>
+  new Promise<void>((resolve, reject) => {
+    const stream = create({ chunkSize: 64 * 1024 });
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        out.push(chunk);
+      } catch (err) {
+        stream.destroy();
+        reject(err);
+      }
+    });
+    stream.on('error', (err) => reject(new CorruptContent(err.message)));
+    stream.on('end', () => resolve());
+    stream.end(body);
+  });
 
 const DECOMPRESSORS: Record<string, Decompress> = {
-  gzip: zlibWith(gunzipAsync),
+  gzip: zlibStream(createGunzip),
   // HTTP's "deflate" is the zlib format (RFC 9110 §8.4.1.2), as the Collector reads it.
-  deflate: zlibWith(inflateAsync),
-  zlib: zlibWith(inflateAsync),
+  deflate: zlibStream(createInflate),
+  zlib: zlibStream(createInflate),
   zstd: decompressZstd,
   snappy: decompressSnappy,
   'x-snappy-framed': decompressSnappyFramed,
@@ -40,16 +45,21 @@ const DECOMPRESSORS: Record<string, Decompress> = {
 
 export const SUPPORTED_CONTENT_ENCODINGS = ['identity', ...Object.keys(DECOMPRESSORS)];
 
-/** Decodes a request body by its Content-Encoding; at most `limit` bytes after decompression. */
-export async function decodeContentEncoding(raw: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+/**
+ * Decodes a request body by its Content-Encoding; at most `limit` bytes after decompression.
+ * `inspect` sees the decompressed bytes chunk by chunk and may throw to refuse the body.
+ */
+export async function decodeContentEncoding(raw: Buffer, encoding: string | undefined, limit: number, inspect?: (chunk: Uint8Array) => void): Promise<Buffer> {
   const name = (encoding ?? '').trim().toLowerCase();
   if (name === '' || name === 'identity') return raw;
   const decompress = DECOMPRESSORS[name];
   if (!decompress) {
     throw new HttpError(415, GRPC.INVALID_ARGUMENT, `unsupported Content-Encoding "${name}"; supported: ${SUPPORTED_CONTENT_ENCODINGS.join(', ')}`);
   }
+  const out = new BoundedOutput(limit, inspect);
   try {
-    return await decompress(raw, limit);
+    await decompress(raw, out);
+    return out.concat();
   } catch (err) {
     if (err instanceof DecompressedTooLarge) throw new HttpError(413, GRPC.RESOURCE_EXHAUSTED, err.message);
     if (err instanceof CorruptContent) throw new HttpError(400, GRPC.INVALID_ARGUMENT, `invalid ${name} body: ${err.message}`);

@@ -1,4 +1,4 @@
-import { CorruptContent, DecompressedTooLarge } from './output.ts';
+import { CorruptContent, DecompressedTooLarge, type BoundedOutput } from './output.ts';
 
 // Content-Encoding: lz4, the LZ4 frame format (lz4_Frame_format.md), as the OpenTelemetry Collector
 // writes it (pierrec/lz4). Decoded here: the npm decoders either skip bounds checks (lz4js writes past
@@ -12,9 +12,9 @@ const MAGIC = 0x184d2204;
 const BLOCK_MAX_SIZES = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024];
 const MIN_MATCH = 4;
 
-/** Decompresses an LZ4 frame body (one or more frames) of at most `limit` bytes. */
-export function decompressLz4(body: Uint8Array, limit: number): Buffer {
-  const out = new GrowingBuffer(limit, body.length);
+/** Decompresses an LZ4 frame body (one or more frames) into `out`, block by block. */
+export function decompressLz4(body: Uint8Array, sink: BoundedOutput): void {
+  const out = new GrowingBuffer(sink, body.length);
   let pos = 0;
   while (pos < body.length) {
     const magic = u32(body, pos);
@@ -26,7 +26,6 @@ export function decompressLz4(body: Uint8Array, limit: number): Buffer {
     if (magic !== MAGIC) throw new CorruptContent('not an lz4 frame');
     pos = readFrame(body, pos + 4, out);
   }
-  return out.result();
 }
 
 function readFrame(body: Uint8Array, at: number, out: GrowingBuffer): number {
@@ -63,6 +62,7 @@ function readFrame(body: Uint8Array, at: number, out: GrowingBuffer): number {
     const blockStart = out.size;
     if (stored) out.append(body, pos, pos + size);
     else decodeBlock(body, pos, pos + size, out, independent ? blockStart : frameStart, blockStart + blockMaxSize);
+    out.emit(blockStart);
     pos += size + (blockChecksums ? 4 : 0);
   }
   if (contentChecksum) {
@@ -112,16 +112,27 @@ function decodeBlock(body: Uint8Array, start: number, end: number, out: GrowingB
   }
 }
 
-/** The output of one body: grows by doubling up to the limit, so history stays contiguous. */
+/**
+ * The output of one body: grows by doubling up to the limit, so the history matches refer to stays
+ * contiguous. Each finished block is handed to the sink as a view (a grown buffer gets a copy; the
+ * old one, which views still refer to, is never written again).
+ */
 class GrowingBuffer {
   bytes: Buffer;
   size = 0;
+  readonly limit: number;
 
   constructor(
-    readonly limit: number,
+    private readonly sink: BoundedOutput,
     inputBytes: number,
   ) {
-    this.bytes = Buffer.allocUnsafe(Math.min(limit, Math.max(64 * 1024, inputBytes * 4)));
+    this.limit = sink.limit;
+    this.bytes = Buffer.allocUnsafe(Math.min(this.limit, Math.max(64 * 1024, inputBytes * 4)));
+  }
+
+  /** Hands the bytes from `start` on to the sink. */
+  emit(start: number): void {
+    this.sink.push(this.bytes.subarray(start, this.size));
   }
 
   get room(): number {
@@ -145,10 +156,6 @@ class GrowingBuffer {
       done += n;
     }
     this.size += length;
-  }
-
-  result(): Buffer {
-    return this.bytes.subarray(0, this.size);
   }
 
   private ensure(bytes: number): void {

@@ -14,12 +14,19 @@ export class CorruptContent extends Error {
   override name = 'CorruptContent';
 }
 
-/** Collects decompressed chunks, throwing DecompressedTooLarge as soon as they pass `limit` bytes. */
+/**
+ * Collects decompressed chunks, throwing DecompressedTooLarge as soon as they pass `limit` bytes.
+ * `inspect` sees every chunk as it is produced and may throw to stop decompressing (the OTLP/JSON
+ * shape check refuses a JSON bomb at its first chunk).
+ */
 export class BoundedOutput {
   private readonly chunks: Uint8Array[] = [];
   size = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly inspect: (chunk: Uint8Array) => void = () => {},
+  ) {}
 
   /** Bytes that may still come. */
   get room(): number {
@@ -33,6 +40,7 @@ export class BoundedOutput {
 
   push(chunk: Uint8Array): void {
     this.reserve(chunk.length);
+    this.inspect(chunk);
     this.size += chunk.length;
     if (chunk.length > 0) this.chunks.push(chunk);
   }

@@ -1,5 +1,5 @@
 import { uncompress } from 'snappyjs';
-import { BoundedOutput, CorruptContent, DecompressedTooLarge } from './output.ts';
+import { CorruptContent, type BoundedOutput } from './output.ts';
 
 // Content-Encoding: snappy and x-snappy-framed, as the OpenTelemetry Collector's confighttp reads them:
 // `snappy` is the block format, or the framing format when the body starts with its stream identifier
@@ -13,27 +13,27 @@ const STREAM_IDENTIFIER = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61,
 const MAX_CHUNK_DATA = 65_536;
 
 /** `snappy`: framed when the body starts with the stream identifier, else one block. */
-export function decompressSnappy(body: Uint8Array, limit: number): Buffer {
-  return startsWithStreamIdentifier(body) ? decompressSnappyFramed(body, limit) : decompressSnappyBlock(body, limit);
+export function decompressSnappy(body: Uint8Array, out: BoundedOutput): void {
+  if (startsWithStreamIdentifier(body)) decompressSnappyFramed(body, out);
+  else decompressSnappyBlock(body, out);
 }
 
 /** One snappy block: a varint of the uncompressed length, then the compressed data. */
-export function decompressSnappyBlock(body: Uint8Array, limit: number): Buffer {
+export function decompressSnappyBlock(body: Uint8Array, out: BoundedOutput): void {
   const declared = declaredLength(body);
-  if (declared > limit) throw new DecompressedTooLarge(limit);
-  return Buffer.from(uncompressChecked(body, declared));
+  out.reserve(declared);
+  out.push(uncompressChecked(body, declared));
 }
 
 /** `x-snappy-framed`: the framing format. Chunks state their sizes, so a bomb is refused before inflating. */
-export function decompressSnappyFramed(body: Uint8Array, limit: number): Buffer {
+export function decompressSnappyFramed(body: Uint8Array, out: BoundedOutput): void {
   if (!startsWithStreamIdentifier(body)) throw new CorruptContent('snappy framed stream must start with its stream identifier');
   let stated = 0;
   for (const { type, start, end } of chunks(body)) {
     if (type === 0x00 && end - start > 4) stated += declaredLength(body.subarray(start + 4, end));
     else if (type === 0x01) stated += end - start - 4;
   }
-  if (stated > limit) throw new DecompressedTooLarge(limit);
-  const out = new BoundedOutput(limit);
+  out.reserve(stated);
   for (const { type, start, end } of chunks(body)) {
     if (type === 0xff) {
       if (!STREAM_IDENTIFIER.equals(body.subarray(start - 4, end))) throw new CorruptContent('invalid snappy stream identifier');
@@ -48,7 +48,6 @@ export function decompressSnappyFramed(body: Uint8Array, limit: number): Buffer 
       throw new CorruptContent(`reserved unskippable snappy chunk type ${type}`);
     } // 0x80..0xfe: skippable (0xfe is padding)
   }
-  return out.concat();
 }
 
 /** The chunks of a framed stream: type and the [start, end) of their data. */

@@ -1,5 +1,5 @@
 import { Decompress } from 'fzstd';
-import { BoundedOutput, CorruptContent, DecompressedTooLarge } from './output.ts';
+import { CorruptContent, DecompressedTooLarge, type BoundedOutput } from './output.ts';
 
 // Content-Encoding: zstd (RFC 8878), decoded by fzstd: small, pure JS, by the author of fflate
 // (Node 20's zlib has no zstd, and the native bindings need build scripts). fzstd has two traits a
@@ -24,19 +24,25 @@ interface Frame {
   end: number;
 }
 
-/** Decompresses a zstd body (one or more frames, skippable frames allowed) of at most `limit` bytes. */
-export function decompressZstd(body: Uint8Array, limit: number): Buffer {
-  const out = new BoundedOutput(limit);
-  for (const frame of zstdFrames(body, limit)) {
-    const decoder = new Decompress((chunk) => out.push(chunk));
+/** Decompresses a zstd body (one or more frames, skippable frames allowed) into `out`. */
+export function decompressZstd(body: Uint8Array, out: BoundedOutput): void {
+  for (const frame of zstdFrames(body, out.limit)) {
+    // What the output refuses (the limit, the inspection) passes through; anything fzstd throws is the data's fault.
+    let refused: unknown;
+    const decoder = new Decompress((chunk) => {
+      try {
+        out.push(chunk);
+      } catch (err) {
+        refused = err;
+        throw err;
+      }
+    });
     try {
       decoder.push(body.subarray(frame.start, frame.end), true);
     } catch (err) {
-      if (err instanceof DecompressedTooLarge) throw err;
-      throw new CorruptContent((err as Error).message);
+      throw refused ?? new CorruptContent((err as Error).message);
     }
   }
-  return out.concat();
 }
 
 /** The zstd frames of `body`, checked against the bounds above. */
