@@ -139,7 +139,10 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
   if (config.retentionDays > 0) {
     const runRetention = () =>
       applyRetention(clickhouse, config.retentionDays)
-        .then((r) => r.dropped.length && log(`collector: retention dropped ${r.dropped.length} partition(s)`))
+        .then((r) => {
+          if (r.dropped.length) log(`collector: retention dropped ${r.dropped.length} partition(s) before ${r.keepFrom}`);
+          for (const f of r.failed) log(`collector: retention could not drop ${f.table} partition ${f.partition}: ${f.error}`);
+        })
         .catch((err) => log(`collector: retention failed: ${(err as Error).message}`));
     void runRetention();
     retentionTimer = setInterval(runRetention, 3_600_000);

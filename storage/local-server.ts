@@ -1,26 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort, waitForQuery, type LocalClickhouse, type StartOptions } from './local-clickhouse.ts';
 import { join, resolve } from 'node:path';
 
-/**
- * A private clickhouse-server: the system binary, its own config, data under `dir`,
- * listening on loopback only. Used by the test suite, the benchmarks and `npm start`.
- */
-export interface LocalClickhouse {
-  url: string;
-  httpPort: number;
+/** A private clickhouse-server: the system binary, its own config, data under `dir`, loopback only. */
+export interface ServerClickhouse extends LocalClickhouse {
   tcpPort: number;
-  dir: string;
-  pid: number;
-  stop(): Promise<void>;
-  /** SIGSTOP / SIGCONT: simulate a hung server without losing data. */
-  pause(): void;
-  resume(): void;
-  /** Kill and start again on the same ports and data (an outage and a recovery). */
-  restart(): Promise<void>;
-  kill(): Promise<void>;
-  start(): Promise<void>;
 }
 
 export function findClickhouseBinary(): string | undefined {
@@ -32,20 +17,7 @@ export function findClickhouseBinary(): string | undefined {
   return found || undefined;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function configXml(dir: string, httpPort: number, tcpPort: number): string {
+function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string | undefined): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -58,7 +30,7 @@ function configXml(dir: string, httpPort: number, tcpPort: number): string {
   <http_port>${httpPort}</http_port>
   <tcp_port>${tcpPort}</tcp_port>
   <listen_host>127.0.0.1</listen_host>
-  <path>${dir}/data/</path>
+${timezone ? `  <timezone>${timezone}</timezone>\n` : ''}  <path>${dir}/data/</path>
   <tmp_path>${dir}/tmp/</tmp_path>
   <user_files_path>${dir}/user_files/</user_files_path>
   <format_schema_path>${dir}/format_schemas/</format_schema_path>
@@ -72,20 +44,22 @@ function configXml(dir: string, httpPort: number, tcpPort: number): string {
 `;
 }
 
-const USERS_XML = `<?xml version="1.0"?>
+const usersXml = (passwords: Record<string, string>) => `<?xml version="1.0"?>
 <yandex>
   <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
   <users>
-    <default>
-      <password></password>
+${Object.entries(passwords).map(([name, password]) => `    <${name}>
+      <password>${xmlText(password)}</password>
       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
       <profile>default</profile>
       <quota>default</quota>
-    </default>
+    </${name}>`).join('\n')}
   </users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 `;
+
+const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number, logDir: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -104,15 +78,12 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number, 
   throw new Error(`clickhouse-server did not answer ${url}/ping within ${timeoutMs} ms (exit code ${child.exitCode}).\n${tail}`);
 }
 
-export interface StartOptions {
-  dir: string;
-  httpPort?: number;
+export interface ServerStartOptions extends StartOptions {
   tcpPort?: number;
-  timeoutMs?: number;
   binary?: string;
 }
 
-export async function startLocalClickhouse(options: StartOptions): Promise<LocalClickhouse> {
+export async function startLocalClickhouse(options: ServerStartOptions): Promise<ServerClickhouse> {
   const binary = options.binary ?? findClickhouseBinary();
   if (!binary) {
     throw new Error('clickhouse-server is not installed. On Debian/Ubuntu run: sudo apt-get update && sudo apt-get install -y clickhouse-server clickhouse-client');
@@ -121,8 +92,9 @@ export async function startLocalClickhouse(options: StartOptions): Promise<Local
   for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub), { recursive: true });
   const httpPort = options.httpPort ?? (await freePort());
   const tcpPort = options.tcpPort ?? (await freePort());
-  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort));
-  writeFileSync(join(dir, 'users.xml'), USERS_XML);
+  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort, options.timezone));
+  const passwords: Record<string, string> = { default: '' };
+  writeFileSync(join(dir, 'users.xml'), usersXml(passwords));
   const url = `http://127.0.0.1:${httpPort}`;
   const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${join(dir, 'config.xml')}`] : [`--config-file=${join(dir, 'config.xml')}`];
 
@@ -141,8 +113,11 @@ export async function startLocalClickhouse(options: StartOptions): Promise<Local
     clearTimeout(timer);
   };
   await launch();
+  const version = await queryVersion(url);
 
-  const server: LocalClickhouse = {
+  const server: ServerClickhouse = {
+    engine: 'server',
+    version,
     url,
     httpPort,
     tcpPort,
@@ -163,6 +138,17 @@ export async function startLocalClickhouse(options: StartOptions): Promise<Local
       await terminate('SIGTERM');
       await launch();
     },
+    async setPassword(user, password) {
+      passwords[user] = password;
+      // The server re-reads users.xml by itself every few seconds.
+      writeFileSync(join(dir, 'users.xml'), usersXml(passwords));
+      await waitForQuery(url, user, password, 30_000);
+    },
   };
   return server;
+}
+
+async function queryVersion(url: string): Promise<string> {
+  const res = await fetch(`${url}/?query=${encodeURIComponent('SELECT version()')}`);
+  return (await res.text()).trim();
 }

@@ -1,30 +1,61 @@
-import type { Clickhouse } from './client.ts';
+import { versionAtLeast, type Clickhouse } from './client.ts';
 import { DAY_PARTITIONED_TABLES } from './tables.ts';
 import { identifier, sql } from './sql.ts';
 
-/** YYYYMMDD (UTC) of the first day to keep when keeping `days` days up to `now`. */
-export function firstKeptDay(now: Date, days: number): number {
-  if (!Number.isInteger(days) || days < 1) throw new Error(`retention days must be a positive integer, got ${days}`);
-  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
-  return first.getUTCFullYear() * 10000 + (first.getUTCMonth() + 1) * 100 + first.getUTCDate();
+export interface RetentionOptions {
+  now?: Date;
+  tables?: readonly string[];
+  /** List what would be dropped, drop nothing. */
+  dryRun?: boolean;
 }
 
 export interface RetentionResult {
+  /** The first day kept, YYYYMMDD in the server's time zone (partition ids follow that zone). */
+  keepFrom: number;
   dropped: { table: string; partition: string }[];
+  /** Partitions that could not be dropped; the others were dropped all the same. */
+  failed: { table: string; partition: string; error: string }[];
 }
 
-/** Drops day partitions older than `days` days (TTL does not exist on 18.16). */
-export async function applyRetention(ch: Clickhouse, days: number, now: Date = new Date(), tables: readonly string[] = DAY_PARTITIONED_TABLES): Promise<RetentionResult> {
-  const keepFrom = firstKeptDay(now, days);
-  const result: RetentionResult = { dropped: [] };
+/**
+ * The first day to keep when keeping `days` days up to `now`, as the server names days: partitions
+ * come from toYYYYMMDD() in the server's time zone, so the cut is computed there too.
+ */
+export async function firstKeptDay(ch: Clickhouse, now: Date, days: number): Promise<number> {
+  if (!Number.isInteger(days) || days < 1) throw new Error(`retention days must be a positive integer, got ${days}`);
+  const seconds = Math.floor(now.getTime() / 1000);
+  const [row] = await ch.query<{ day: string }>(sql`SELECT toString(toYYYYMMDD(toDate(toDateTime(${seconds})) - ${days - 1})) AS day`);
+  return Number(row!.day);
+}
+
+/** `max_partition_size_to_drop` (50 GB by default) can be lifted per query since 23.12; before, only in the server config. */
+export function dropPartitionStatement(table: string, partition: string, serverVersion: string): string {
+  const statement = `ALTER TABLE ${identifier(table)} DROP PARTITION ${partition}`;
+  return versionAtLeast(serverVersion, '23.12') ? `${statement} SETTINGS max_partition_size_to_drop = 0` : statement;
+}
+
+/** Drops day partitions older than `days` days (TTL does not exist on 18.16). One failure does not stop the rest. */
+export async function applyRetention(ch: Clickhouse, days: number, options: RetentionOptions = {}): Promise<RetentionResult> {
+  const keepFrom = await firstKeptDay(ch, options.now ?? new Date(), days);
+  const tables = options.tables ?? DAY_PARTITIONED_TABLES;
+  const result: RetentionResult = { keepFrom, dropped: [], failed: [] };
   const parts = await ch.query<{ table: string; partition: string }>(
-    sql`SELECT DISTINCT table, partition FROM system.parts WHERE database = ${ch.database} AND active AND has(${[...tables]}, table)`,
+    sql`SELECT DISTINCT table, partition FROM system.parts WHERE database = ${ch.database} AND active AND has(${[...tables]}, table) ORDER BY table, partition`,
   );
+  const version = await ch.serverVersion();
   for (const { table, partition } of parts) {
     // Day partitions print as YYYYMMDD; anything else is not ours to drop.
     if (!/^\d{8}$/.test(partition) || Number(partition) >= keepFrom) continue;
-    await ch.command(`ALTER TABLE ${identifier(table)} DROP PARTITION ${partition}`);
-    result.dropped.push({ table, partition });
+    if (options.dryRun) {
+      result.dropped.push({ table, partition });
+      continue;
+    }
+    try {
+      await ch.command(dropPartitionStatement(table, partition, version));
+      result.dropped.push({ table, partition });
+    } catch (err) {
+      result.failed.push({ table, partition, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+    }
   }
   return result;
 }

@@ -55,6 +55,8 @@ export interface PanelSpec {
   mappings?: unknown[];
   options?: Record<string, unknown>;
   custom?: Record<string, unknown>;
+  /** Why this panel's SQL needs a current ClickHouse (not 18.16); absent: portable. Tests read it. */
+  modernOnly?: string;
 }
 
 export interface QueryVariableSpec {

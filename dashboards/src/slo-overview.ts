@@ -15,6 +15,7 @@ GROUP BY time, slo_id
 ORDER BY time, slo_id`;
 }
 
+// Every joined subquery has an alias: ClickHouse requires it since 20.3 (joined_subquery_requires_alias).
 // Aliases never reuse a column name: ClickHouse substitutes aliases everywhere in a query, and an
 // alias named like the column it aggregates makes a cyclic (or nested-aggregate) expression.
 export const sloOverview: DashboardSpec = {
@@ -61,13 +62,13 @@ FROM (
   FROM slo_evaluations
   WHERE $__timeFilter(time) AND ${SERVICES}
   GROUP BY slo_id
-)
+) AS latest
 ANY LEFT JOIN (
   SELECT slo_id, arrayStringConcat(arraySort(groupArray(kind)), ', ') AS firing
   FROM slo_alert_state FINAL
   WHERE status = 'firing'
   GROUP BY slo_id
-) USING slo_id
+) AS alerts USING slo_id
 ORDER BY budget_now, slo_id`,
       columnUnits: { Objective: 'percentunit', SLI: 'percentunit', 'Budget remaining': 'percentunit', 'Budget exhausted in': 's' },
       links: [

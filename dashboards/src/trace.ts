@@ -43,8 +43,10 @@ HAVING count() > 0`,
     },
     {
       title: 'Waterfall',
-      description: 'The trace as a timeline (Grafana trace view).',
+      description: 'The trace as a timeline (Grafana trace view), with span and resource attributes.',
       type: 'traces',
+      modernOnly:
+        "Grafana's trace view reads attributes as arrays of {key, value} maps, the shape the plugin's own trace queries build; map() needs ClickHouse 21.1+, and the plugin itself cannot connect to servers older than 22.11.",
       width: 24,
       height: 14,
       sql: `SELECT
@@ -57,7 +59,9 @@ HAVING count() > 0`,
   duration_ns / 1000000 AS duration,
   ${KIND_NAME} AS kind,
   status_code AS statusCode,
-  status_message AS statusMessage
+  status_message AS statusMessage,
+  arrayMap((k, v) -> map('key', k, 'value', v), attributes.key, attributes.value) AS tags,
+  arrayMap((k, v) -> map('key', k, 'value', v), resource_attributes.key, resource_attributes.value) AS serviceTags
 ${SPANS_OF_TRACE}
 ORDER BY start_time_ns`,
     },

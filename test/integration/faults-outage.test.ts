@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startLocalClickhouse, type LocalClickhouse } from '../../storage/local-server.ts';
+import { freePort, type LocalClickhouse } from '../../storage/local-clickhouse.ts';
+import { startTestClickhouse } from '../support/engine.ts';
 import type { ClickhouseConfig } from '../../storage/config.ts';
 import { startCollectorProcess, type CollectorProcess } from '../support/collector-process.ts';
 import { rawClient, sdkClient, tallyStored, union } from '../support/span-load.ts';
@@ -28,7 +29,7 @@ describe('fault: ClickHouse down for 60 s under load', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'burnrate-fault-outage-'));
-    clickhouse = await startLocalClickhouse({ dir: join(dir, 'clickhouse') });
+    clickhouse = await startTestClickhouse(join(dir, 'clickhouse'));
     config = { url: clickhouse.url, username: 'default', password: '', database: 'faults' };
   }, 60_000);
 

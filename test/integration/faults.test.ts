@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startLocalClickhouse, type LocalClickhouse } from '../../storage/local-server.ts';
+import { freePort, type LocalClickhouse } from '../../storage/local-clickhouse.ts';
+import { startTestClickhouse } from '../support/engine.ts';
 import type { ClickhouseConfig } from '../../storage/config.ts';
 import { startCollectorProcess, type CollectorProcess } from '../support/collector-process.ts';
 import { rawClient, sdkClient, SpanBatches, tallyStored, union } from '../support/span-load.ts';
@@ -31,7 +32,7 @@ describe('fault tests against a collector process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'burnrate-faults-'));
-    clickhouse = await startLocalClickhouse({ dir: join(dir, 'clickhouse') });
+    clickhouse = await startTestClickhouse(join(dir, 'clickhouse'));
   }, 60_000);
   afterEach(async () => {
     await Promise.all(running.map((c) => c.kill('SIGKILL')));

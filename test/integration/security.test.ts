@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts'
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { startCollectorProcess, type CollectorProcess } from '../support/collector-process.ts';
 import { SpanBatches } from '../support/span-load.ts';
-import { freePort } from '../../storage/local-server.ts';
+import { freePort } from '../../storage/local-clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
 import { createAuthenticator, parseTokenList } from '../../collector/auth.ts';
 import { HttpError } from '../../collector/http/http-error.ts';

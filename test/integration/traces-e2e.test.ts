@@ -169,7 +169,7 @@ describe('trace ingest end to end with the OpenTelemetry JS SDK exporters', () =
     const service = `rollup-${Math.random().toString(36).slice(2, 8)}`;
     const sent = await emitTrace(new ProtoExporter({ url: `${collector.url}/v1/traces` }), service);
     const traceId = sent[0]!.spanContext().traceId;
-    const [lookup] = await db.ch.query<{ start: string; end: string }>(sql`SELECT toString(min(start)) AS start, toString(max(end)) AS end FROM trace_index WHERE trace_id = ${traceId}`);
+    const [lookup] = await db.ch.query<{ start: string; end: string }>(sql`SELECT toString(min(start), 'UTC') AS start, toString(max(end), 'UTC') AS end FROM trace_index WHERE trace_id = ${traceId}`);
     expect(lookup).toEqual({ start: '2026-11-20 10:00:00', end: '2026-11-20 10:00:00' });
     const red = await db.ch.query<{ span_name: string; requests: string; errors: string; http_5xx: string }>(
       sql`SELECT span_name, toString(countMerge(requests)) AS requests, toString(sumMerge(errors)) AS errors, toString(sumMerge(http_5xx)) AS http_5xx

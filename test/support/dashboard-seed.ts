@@ -60,6 +60,12 @@ function span(s: SpanInput): Row {
     service_name: s.service,
     http_route: s.route,
     http_status_code: s.httpStatus,
+    'attributes.key': ['http.route', 'http.response.status_code'],
+    'attributes.type': ['string', 'int'],
+    'attributes.value': [s.route, String(s.httpStatus)],
+    'resource_attributes.key': ['service.name'],
+    'resource_attributes.type': ['string'],
+    'resource_attributes.value': [s.service],
   };
 }
 
