@@ -36,8 +36,8 @@ export function admissionInterceptor(options: AdmissionOptions): grpc.ServerInte
               try {
                 options.authenticate(firstMetadata(metadata, 'authorization'), firstMetadata(metadata, 'x-api-key'));
               } catch (err) {
-                if (!(err instanceof HttpError)) throw err;
-                return refuse(grpc.status.UNAUTHENTICATED, err.message);
+                if (err instanceof HttpError) return refuse(grpc.status.UNAUTHENTICATED, err.message);
+                return refuse(grpc.status.INTERNAL, 'internal error');
               }
             }
             timer = setTimeout(() => refuse(grpc.status.DEADLINE_EXCEEDED, `request message not received within ${options.messageTimeoutMs} ms`), options.messageTimeoutMs);
