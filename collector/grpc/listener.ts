@@ -20,7 +20,10 @@ export interface GrpcListenOptions {
 
 export interface GrpcListener {
   port: number;
-  /** Stops accepting and closes connections still waiting for their preface. */
+  /**
+   * Stops accepting and closes connections still waiting for their preface; resolves once every
+   * connection is closed (grpc-js closes the ones it was handed: call its shutdown meanwhile).
+   */
   close(): Promise<void>;
 }
 

@@ -99,7 +99,8 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
   return {
     port: listener.port,
     async stop() {
-      await listener.close();
+      // Stop accepting first; the listener closes once grpc-js has closed the connections it holds.
+      const listenerClosed = listener.close();
       await new Promise<void>((resolve) => {
         // Let in-flight calls finish; force after a grace period.
         const timer = setTimeout(() => server.forceShutdown(), 15_000);
@@ -108,6 +109,7 @@ export async function startGrpcServer(host: string, port: number, options: GrpcS
           resolve();
         });
       });
+      await listenerClosed;
     },
   };
 }
