@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from './config-error.ts';
 import { clickhouseConfigInput, clickhouseConfigSchema, type ClickhouseConfig } from '../storage/config.ts';
 import { parseConfig } from './config-error.ts';
-import { loadTokens } from '../collector/auth.ts';
+import { loadTokens, TokenConfigError, type TokenSource } from '../auth/tokens.ts';
 
 export const CLICKHOUSE_OPTIONS = {
   'clickhouse-url': { type: 'string' },
@@ -63,19 +63,24 @@ export const TENANT_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const TENANTS_USAGE = `Tenants (when the collector assigns them, every SLO must name its tenant):
-  --tenants a,b               BURNRATE_TENANTS     tenant names; also read from BURNRATE_AUTH_TOKENS(_FILE) "token=tenant" entries`;
+  --tenants a,b               BURNRATE_TENANTS     tenant names; also read from BURNRATE_AUTH_TOKENS(_FILE) "TOKEN tenant=NAME" entries`;
 
 /**
  * The tenants the collector assigns: --tenants / BURNRATE_TENANTS, plus the tenant of every
- * `token=tenant` entry of the collector's own token settings (the tokens themselves are dropped).
+ * `TOKEN tenant=NAME` entry of the collector's own token settings (auth/tokens.ts), when they are
+ * set in this environment. Only the tenant names are kept.
  */
 export function declaredTenants(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = (typeof values.tenants === 'string' ? values.tenants : env.BURNRATE_TENANTS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  let fromTokens: string[] = [];
+  const sources: TokenSource[] = [];
+  if (env.BURNRATE_AUTH_TOKENS) sources.push({ name: 'BURNRATE_AUTH_TOKENS', text: env.BURNRATE_AUTH_TOKENS });
+  if (env.BURNRATE_AUTH_TOKENS_FILE) sources.push({ name: 'BURNRATE_AUTH_TOKENS_FILE', path: env.BURNRATE_AUTH_TOKENS_FILE });
+  let fromTokens: string[];
   try {
-    fromTokens = loadTokens({ authTokens: env.BURNRATE_AUTH_TOKENS ?? '', authTokensFile: env.BURNRATE_AUTH_TOKENS_FILE ?? '' }).map((t) => t.tenant).filter(Boolean);
+    fromTokens = loadTokens(sources).map((t) => t.tenant).filter(Boolean);
   } catch (err) {
-    throw new ConfigError([`BURNRATE_AUTH_TOKENS_FILE: ${err instanceof Error ? err.message : String(err)}`]);
+    if (err instanceof TokenConfigError) throw new ConfigError(err.problems);
+    throw err;
   }
   return [...new Set([...listed, ...fromTokens])].sort();
 }

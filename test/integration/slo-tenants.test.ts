@@ -19,6 +19,8 @@ import type { Slo } from '../../slo-engine/model.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
 
 const T = Math.floor(Date.now() / 60_000) * 60 - 2 * 3600;
+const ACME_TOKEN = 'acme-ingest-token-0123456789';
+const GLOBEX_TOKEN = 'globex-ingest-token-0123456789';
 const slo = (id: string, head: string, sli: string) => sloFromYaml(`id: ${id}\nservice: shop\n${head}objective: 99\nperiod: 30d\nsli: ${sli}\nalerting: { ingestDelay: 0s, minEvents: 10 }\n`);
 
 async function sendSpans(collector: TestCollector, token: string, bad: boolean) {
@@ -45,10 +47,10 @@ describe('tenants cannot page or silence each other (issue 12)', () => {
   let sink: Receiver;
   beforeAll(async () => {
     db = await createTestDatabase('slo_tenants');
-    collector = await startTestCollector(db.config, { authTokens: 'tok-acme=acme,tok-globex=globex' });
+    collector = await startTestCollector(db.config, { authTokens: `${ACME_TOKEN} tenant=acme\n${GLOBEX_TOKEN} tenant=globex` });
     sink = await startReceiver();
-    await sendSpans(collector, 'tok-acme', false);
-    await sendSpans(collector, 'tok-globex', true);
+    await sendSpans(collector, ACME_TOKEN, false);
+    await sendSpans(collector, GLOBEX_TOKEN, true);
     for (let i = 0; i < 100; i++) {
       const [row] = await db.ch.query<{ n: string }>(sql`SELECT toString(count()) AS n FROM spans WHERE service_name = 'shop'`);
       if (row!.n === '2400') break;

@@ -29,7 +29,10 @@ describe('flags (issue 12)', () => {
 
   it('the tenants the collector assigns come from --tenants / BURNRATE_TENANTS and the token=tenant entries', () => {
     expect(declaredTenants({}, {})).toEqual([]);
-    expect(declaredTenants({ tenants: 'b, a' }, { BURNRATE_AUTH_TOKENS: 'secret1=acme,secret2,secret3=b' })).toEqual(['a', 'acme', 'b']);
+    const tokens = 'first-token-0123456789 tenant=acme\nsecond-token-0123456789\nthird-token-0123456789 tenant=b';
+    expect(declaredTenants({ tenants: 'b, a' }, { BURNRATE_AUTH_TOKENS: tokens })).toEqual(['a', 'acme', 'b']);
+    // The collector's token rules apply (here: too short), reported without the token.
+    expect(() => declaredTenants({}, { BURNRATE_AUTH_TOKENS: 'short tenant=acme' })).toThrow('BURNRATE_AUTH_TOKENS line 1: the token has 5 characters; at least 16 are required');
     expect(declaredTenants({}, { BURNRATE_TENANTS: 'x' })).toEqual(['x']);
   });
 
