@@ -222,16 +222,21 @@ async function main() {
       nativeBodies[side.key] = { columns: list, bodies };
       await createSide(side, `${side.database}_insert`);
     }
-    const insertRates: Record<string, number[]> = { current: [], exporter: [], portable: [] };
+    // Also burnrate's spans table alone (its two views dropped): what the rollup and the trace index cost.
+    const current = SIDES.find((s) => s.key === 'current')!;
+    await createSide(current, 'spans_alone_insert');
+    for (const view of ['trace_index_mv', 'span_red_1m_mv']) await postQuery(at('spans_alone_insert'), `DROP VIEW ${view}`);
+    const targets = [...SIDES.map((side) => ({ key: side.key as string, side, database: `${side.database}_insert` })), { key: 'currentSpansAlone', side: current, database: 'spans_alone_insert' }];
+    const insertRates: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.key, []]));
     for (let i = 0; i < 3; i++) {
-      const order = SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]!);
-      for (const side of order) {
-        const target = at(`${side.database}_insert`);
+      const order = targets.map((_, k) => targets[(k + i) % targets.length]!);
+      for (const { key, side, database } of order) {
+        const target = at(database);
         for (const table of side.tables) await postQuery(target, `TRUNCATE TABLE ${table}`);
         const { columns: list, bodies } = nativeBodies[side.key]!;
         const t = performance.now();
         for (const body of bodies) await postQuery(target, `INSERT INTO ${side.spansTable} (${list}) FORMAT Native`, body);
-        insertRates[side.key]!.push(Math.round(sampleRows / ((performance.now() - t) / 1000)));
+        insertRates[key]!.push(Math.round(sampleRows / ((performance.now() - t) / 1000)));
       }
     }
     results.nativeInsert = Object.fromEntries(Object.entries(insertRates).map(([k, v]) => [k, { best: Math.max(...v), rounds: v }]));
@@ -269,6 +274,7 @@ async function main() {
   line('insert throughput (Native, 50k-row inserts, views included)', r.nativeInsert.current.best, r.nativeInsert.exporter.best, r.nativeInsert.portable.best, 'rows/s', false);
   console.table(table);
   const loadAtEnd = loadavg().map((x) => round(x, 2));
+  console.log(`burnrate's spans table alone (views dropped), Native: ${r.nativeInsert.currentSpansAlone.best} rows/s (the trace_index and span_red_1m views cost the rest)`);
   console.log(`burnrate's own insert path (RowBinary, ${INSERT_ROWS}-row inserts): current layout ${r.rowBinaryInsert.current} rows/s, portable ${r.rowBinaryInsert.portable} rows/s`);
   console.log(`rows read per question: ${JSON.stringify(r.queryReadRows)}`);
   console.log(`load average at start ${loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')} (2 cores shared with other processes: compare ratios, not times)`);
