@@ -198,12 +198,41 @@ export const tracesMigrations: Migration[] = [
   },
   {
     version: 114,
-    name: 'spans: span attribute skip index (current servers)',
-    // "key=value" pairs, so a filter on one attribute skips granules where no span has that pair:
-    //   WHERE has(arrayMap((k, v) -> concat(k, '=', v), attributes.key, attributes.value), 'k=v')
+    name: 'spans: span attribute value skip index (current servers)',
+    // A filter on one attribute value skips granules where no span has that value. Queries name the
+    // value for the index and the key for the exact match:
+    //   WHERE has(attributes.value, 'v') AND attributes.value[indexOf(attributes.key, 'k')] = 'v'
+    up: (ctx) => onCurrentServer(ctx, [`ALTER TABLE ${TABLES.spans} ADD INDEX IF NOT EXISTS attribute_values_bloom attributes.value TYPE bloom_filter(0.01) GRANULARITY 1`]),
+  },
+  {
+    version: 115,
+    name: 'span_red_1m: LowCardinality names and codecs (current servers)',
+    // Names: a mutation rewriting those columns of existing parts once; codecs: new parts and merges.
     up: (ctx) =>
       onCurrentServer(ctx, [
-        `ALTER TABLE ${TABLES.spans} ADD INDEX IF NOT EXISTS attributes_bloom arrayMap((k, v) -> concat(k, '=', v), attributes.key, attributes.value) TYPE bloom_filter(0.01) GRANULARITY 1`,
+        `ALTER TABLE ${TABLES.spanRed1m}
+          MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
+          MODIFY COLUMN minute DateTime CODEC(Delta, ZSTD(1)),
+          MODIFY COLUMN service_name LowCardinality(String) CODEC(ZSTD(1)),
+          MODIFY COLUMN span_name LowCardinality(String) CODEC(ZSTD(1)),
+          MODIFY COLUMN kind UInt8 CODEC(ZSTD(1)),
+          MODIFY COLUMN requests AggregateFunction(count) CODEC(ZSTD(1)),
+          MODIFY COLUMN errors AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
+          MODIFY COLUMN http_5xx AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
+          MODIFY COLUMN duration_sum_ns AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
+          MODIFY COLUMN duration_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64) CODEC(ZSTD(1))`,
+      ]),
+  },
+  {
+    version: 116,
+    name: 'trace_index: codecs (current servers)',
+    up: (ctx) =>
+      onCurrentServer(ctx, [
+        `ALTER TABLE ${TABLES.traceIndex}
+          MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
+          MODIFY COLUMN trace_id String CODEC(ZSTD(1)),
+          MODIFY COLUMN start DateTime CODEC(ZSTD(1)),
+          MODIFY COLUMN end DateTime CODEC(ZSTD(1))`,
       ]),
   },
 ];

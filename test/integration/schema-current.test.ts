@@ -12,10 +12,10 @@ import { SPANS_TABLE } from '../../collector/signals/traces.ts';
 import type { SpanRow } from '../../collector/rows/types.ts';
 
 // The spans table has two layouts: the portable one (18.16) and, on current servers, the same columns
-// with LowCardinality types, codecs and skip indexes (migrations 111-114). The collector writes one
+// with LowCardinality types, codecs and skip indexes (migrations 111-116, with span_red_1m and trace_index). The collector writes one
 // RowBinary encoding to both.
 
-const CURRENT_LAYOUT_MIGRATIONS = [111, 112, 113, 114];
+const CURRENT_LAYOUT_MIGRATIONS = [111, 112, 113, 114, 115, 116];
 
 async function insertSpans(ch: Clickhouse, rows: SpanRow[]): Promise<void> {
   const encoded = encodeRows(SPANS_TABLE, rows);
@@ -134,7 +134,7 @@ describe('spans layout per server version', () => {
     ]);
     const indexes = await db.ch.query<{ name: string; type_full: string }>(`SELECT name, type_full FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'spans' ORDER BY name`);
     expect(indexes).toEqual([
-      { name: 'attributes_bloom', type_full: 'bloom_filter(0.01)' },
+      { name: 'attribute_values_bloom', type_full: 'bloom_filter(0.01)' },
       { name: 'trace_id_bloom', type_full: 'bloom_filter(0.001)' },
     ]);
   });
@@ -158,8 +158,8 @@ describe('spans layout per server version', () => {
     expect(byTrace).toEqual([{ span_id: target.spanId }]);
     const byAttribute = await db.ch.query<{ span_id: string }>(
       sql`SELECT span_id FROM spans WHERE service_name = ${target.resource.serviceName}
-        AND has(arrayMap((k, v) -> concat(k, '=', v), attributes.key, attributes.value), ${`url.path=${target.attributes.values[1]}`})
-        SETTINGS force_data_skipping_indices = 'attributes_bloom'`,
+        AND has(attributes.value, ${target.attributes.values[1]!}) AND attributes.value[indexOf(attributes.key, 'url.path')] = ${target.attributes.values[1]!}
+        SETTINGS force_data_skipping_indices = 'attribute_values_bloom'`,
     );
     expect(byAttribute).toEqual([{ span_id: target.spanId }]);
     await db.ch.command('TRUNCATE TABLE spans');
