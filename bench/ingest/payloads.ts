@@ -88,10 +88,12 @@ export function makeSpans(rand: () => number, count: number, resource: ReturnTyp
       rand() < 0.05
         ? [{ name: 'exception', time: hr(start + duration / 2n), attributes: { 'exception.type': 'TimeoutError', 'exception.message': `upstream timed out after ${Math.floor(rand() * 5000)} ms` }, droppedAttributesCount: 0 }]
         : [];
+    // The serializer calls spanContext() after this loop: capture this span's trace id, not the variable.
+    const spanTraceId = traceId;
     spans.push({
       name: `${method} ${route}`,
       kind: parent === undefined ? 1 : 2, // SpanKind.SERVER / CLIENT (serialized as 2 / 3)
-      spanContext: () => ({ traceId, spanId, traceFlags: 1 }),
+      spanContext: () => ({ traceId: spanTraceId, spanId, traceFlags: 1 }),
       parentSpanContext: parent === undefined ? undefined : { traceId, spanId: parent, traceFlags: 1, isRemote: false },
       startTime: hr(start),
       endTime: hr(start + duration),
