@@ -207,7 +207,12 @@ async function main() {
 
     // ---- insert throughput, Native for every side: ClickHouse's own encoding of each side's rows,
     // inserted into empty copies of the tables (views included), best of interleaved rounds.
-    const sampleRows = Math.min(loaded, 4 * INSERT_ROWS);
+    // Four chunks of ~INSERT_ROWS spans picked by a hash of the span id: the same spans on every side.
+    const chunks = Math.max(1, Math.round(loaded / INSERT_ROWS));
+    const chunkOf = (idColumn: string, k: number) => `cityHash64(${idColumn}) % ${chunks} = ${k}`;
+    const sampleChunks = [0, 1, 2, 3].filter((k) => k < chunks);
+    const [{ n: sampleCount }] = (await selectRows<{ n: string }>(at('burnrate_current'), `SELECT count() AS n FROM spans WHERE ${sampleChunks.map((k) => chunkOf('span_id', k)).join(' OR ')}`)) as [{ n: string }];
+    const sampleRows = Number(sampleCount);
     const nativeBodies: Record<string, { columns: string; bodies: Buffer[] }> = {};
     for (const side of SIDES) {
       const cols = await selectRows<{ name: string }>(
@@ -216,8 +221,8 @@ async function main() {
       );
       const list = cols.map((c) => identifier(c.name)).join(', ');
       const bodies: Buffer[] = [];
-      for (let offset = 0; offset < sampleRows; offset += INSERT_ROWS) {
-        bodies.push(await postQuery(at(side.database), `SELECT ${list} FROM ${side.spansTable} ORDER BY ${side.key === 'exporter' ? 'SpanId' : 'span_id'} LIMIT ${INSERT_ROWS} OFFSET ${offset} FORMAT Native`));
+      for (const k of sampleChunks) {
+        bodies.push(await postQuery(at(side.database), `SELECT ${list} FROM ${side.spansTable} WHERE ${chunkOf(side.key === 'exporter' ? 'SpanId' : 'span_id', k)} FORMAT Native`));
       }
       nativeBodies[side.key] = { columns: list, bodies };
       await createSide(side, `${side.database}_insert`);
@@ -226,16 +231,25 @@ async function main() {
     const current = SIDES.find((s) => s.key === 'current')!;
     await createSide(current, 'spans_alone_insert');
     for (const view of ['trace_index_mv', 'span_red_1m_mv']) await postQuery(at('spans_alone_insert'), `DROP VIEW ${view}`);
-    const targets = [...SIDES.map((side) => ({ key: side.key as string, side, database: `${side.database}_insert` })), { key: 'currentSpansAlone', side: current, database: 'spans_alone_insert' }];
+    // And burnrate's own encoding, RowBinary in the collector's column order (ClickHouse writes the
+    // collector's bytes: LowCardinality as String), into the same tables as the Native current side.
+    const rowBinary: Buffer[] = [];
+    for (const k of sampleChunks) rowBinary.push(await postQuery(at('burnrate_current'), `SELECT ${SPAN_COLUMNS.map(identifier).join(', ')} FROM spans WHERE ${chunkOf('span_id', k)} FORMAT RowBinary`));
+    type Target = { key: string; side: Side; database: string; format: 'Native' | 'RowBinary' };
+    const targets: Target[] = [
+      ...SIDES.map((side): Target => ({ key: side.key, side, database: `${side.database}_insert`, format: 'Native' })),
+      { key: 'currentSpansAlone', side: current, database: 'spans_alone_insert', format: 'Native' },
+      { key: 'currentRowBinary', side: current, database: `${current.database}_insert`, format: 'RowBinary' },
+    ];
     const insertRates: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.key, []]));
     for (let i = 0; i < 3; i++) {
       const order = targets.map((_, k) => targets[(k + i) % targets.length]!);
-      for (const { key, side, database } of order) {
+      for (const { key, side, database, format } of order) {
         const target = at(database);
         for (const table of side.tables) await postQuery(target, `TRUNCATE TABLE ${table}`);
-        const { columns: list, bodies } = nativeBodies[side.key]!;
+        const { columns: list, bodies } = format === 'Native' ? nativeBodies[side.key]! : { columns: SPAN_COLUMNS.map(identifier).join(', '), bodies: rowBinary };
         const t = performance.now();
-        for (const body of bodies) await postQuery(target, `INSERT INTO ${side.spansTable} (${list}) FORMAT Native`, body);
+        for (const body of bodies) await postQuery(target, `INSERT INTO ${side.spansTable} (${list}) FORMAT ${format}`, body);
         insertRates[key]!.push(Math.round(sampleRows / ((performance.now() - t) / 1000)));
       }
     }
@@ -275,7 +289,8 @@ async function main() {
   console.table(table);
   const loadAtEnd = loadavg().map((x) => round(x, 2));
   console.log(`burnrate's spans table alone (views dropped), Native: ${r.nativeInsert.currentSpansAlone.best} rows/s (the trace_index and span_red_1m views cost the rest)`);
-  console.log(`burnrate's own insert path (RowBinary, ${INSERT_ROWS}-row inserts): current layout ${r.rowBinaryInsert.current} rows/s, portable ${r.rowBinaryInsert.portable} rows/s`);
+  console.log(`burnrate's own encoding (RowBinary) into the current layout, same spans and rounds: ${r.nativeInsert.currentRowBinary.best} rows/s`);
+  console.log(`while loading (RowBinary, ${INSERT_ROWS}-row inserts, payloads built between inserts): current layout ${r.rowBinaryInsert.current} rows/s, portable ${r.rowBinaryInsert.portable} rows/s`);
   console.log(`rows read per question: ${JSON.stringify(r.queryReadRows)}`);
   console.log(`load average at start ${loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')} (2 cores shared with other processes: compare ratios, not times)`);
   mkdirSync('.bench', { recursive: true });
