@@ -202,7 +202,17 @@ async function main() {
       }
     }
     results.queryMs = Object.fromEntries(SIDES.map((side) => [side.key, Object.fromEntries(kinds.map((k) => [k, round(median(times[side.key]![k]), 1)]))]));
-    results.queryReadRows = await readRowsPerQuestion(at, kinds, ask);
+    // Rows and bytes each side reads for one instance of every question (the JSON format's statistics).
+    const readRows: Record<string, Record<string, string>> = {};
+    for (const side of SIDES) {
+      readRows[side.key] = {};
+      for (const kind of kinds) {
+        const text = (await postQuery(at(side.database), `${ask(side.questions, kind, 0)} FORMAT JSON`)).toString('utf8');
+        const stats = (JSON.parse(text) as { statistics?: { rows_read?: number; bytes_read?: number } }).statistics;
+        readRows[side.key]![kind] = `${stats?.rows_read ?? '?'} rows, ${round((stats?.bytes_read ?? 0) / 2 ** 20, 1)} MiB`;
+      }
+    }
+    results.queryReadRows = readRows;
     log(`query medians (ms): ${JSON.stringify(results.queryMs)}`);
 
     // ---- insert throughput, Native for every side: ClickHouse's own encoding of each side's rows,
@@ -296,20 +306,6 @@ async function main() {
   mkdirSync('.bench', { recursive: true });
   writeFileSync('.bench/storage.json', JSON.stringify({ at: new Date().toISOString(), spans: SPANS, services: SERVICES, hours: HOURS, rounds: ROUNDS, loadAtStart, loadAtEnd, results, table }, null, 2));
   log('wrote .bench/storage.json');
-
-  /** Rows and bytes each side reads for one instance of every question (system.query_log is absent: EXPLAIN-free count via the read_rows of a second run). */
-  async function readRowsPerQuestion(at2: typeof at, kinds2: string[], ask2: (q: Questions, kind: never, i: number) => string) {
-    const out: Record<string, Record<string, string>> = {};
-    for (const side of SIDES) {
-      out[side.key] = {};
-      for (const kind of kinds2) {
-        const text = (await postQuery(at2(side.database), `${ask2(side.questions, kind as never, 0)} FORMAT JSON`)).toString('utf8');
-        const stats = (JSON.parse(text) as { statistics?: { rows_read?: number; bytes_read?: number } }).statistics;
-        out[side.key]![kind] = `${stats?.rows_read ?? '?'} rows, ${round((stats?.bytes_read ?? 0) / 2 ** 20, 1)} MiB`;
-      }
-    }
-    return out;
-  }
 }
 
 /** What must agree between the sides: span ids (traces, slowest), counts per span name (RED). */
