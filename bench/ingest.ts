@@ -98,8 +98,8 @@ async function main() {
   const LOG_TABLES = [TABLES.logs, TABLES.logsTraceIndex];
   const countMetrics = async () => (await Promise.all(METRIC_TABLES.slice(0, 5).map(count))).reduce((a, b) => a + b, 0);
 
-  /** Waits until `counter()` reaches `expected` (or stops growing for 10 s); returns when it did. */
-  const waitForRows = async (counter: () => Promise<number>, expected: number) => {
+  /** Waits until `counter()` reaches `expected` (or stops growing for `stallMs`); returns when it did. */
+  const waitForRows = async (counter: () => Promise<number>, expected: number, stallMs = 10_000) => {
     let last = -1;
     let lastChange = performance.now();
     for (;;) {
@@ -109,7 +109,7 @@ async function main() {
       if (n !== last) {
         last = n;
         lastChange = now;
-      } else if (now - lastChange > 10_000) return { rows: n, at: now };
+      } else if (now - lastChange > stallMs) return { rows: n, at: now };
       await sleep(20);
     }
   };

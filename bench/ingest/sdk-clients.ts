@@ -35,7 +35,7 @@ export interface SdkContext {
   insertStats(port: number, table: string): Promise<{ inserts: number; meanRowsPerInsert: number; meanInsertMs: number }>;
   truncateSpans(): Promise<void>;
   countSpans(): Promise<number>;
-  waitForRows(counter: () => Promise<number>, expected: number): Promise<{ rows: number; at: number }>;
+  waitForRows(counter: () => Promise<number>, expected: number, stallMs?: number): Promise<{ rows: number; at: number }>;
   log(line: string): void;
 }
 
@@ -117,7 +117,10 @@ export function sdkBench(ctx: SdkContext) {
       const start = performance.now();
       loader.stdin!.write('go\n');
       const load = JSON.parse((await lines.next()).value as string) as { acked: number; requests: number; statuses: Record<string, number>; latencyP50Ms: number; latencyP99Ms: number; cpuSeconds: number };
-      const visible = await ctx.waitForRows(ctx.countSpans, load.acked);
+      // A spool's large inserts can take many seconds on a busy machine: wait long before giving up,
+      // and never report a run in which acknowledged spans did not arrive.
+      const visible = await ctx.waitForRows(ctx.countSpans, load.acked, 120_000);
+      if (visible.rows < load.acked) throw new Error(`${mode} mode: ${load.acked} spans acknowledged, ${visible.rows} stored after 2 minutes without progress`);
       const seconds = (visible.at - start) / 1000;
       const cpu = cpuSeconds(svc.pid) - cpu0;
       const chCpu = cpuSeconds(ctx.server.pid) - ch0;
