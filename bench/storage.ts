@@ -22,6 +22,7 @@ import { closeHttp, postQuery, selectRows, type HttpQuery } from './clickhouse-h
 import { EXPORTER_DDL, exporterRowsFrom } from './storage/exporter-schema.ts';
 import { burnrateCurrent, burnratePortable, exporter, type Questions } from './storage/queries.ts';
 import { spanBatches } from './storage/spans.ts';
+import { measureInserts, type InsertSide } from './storage/inserts.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,15 +48,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-interface Side {
-  key: 'current' | 'portable' | 'exporter';
+interface Side extends InsertSide {
   label: string;
-  database: string;
   questions: Questions;
-  /** Tables the side writes (views write into them); bytes are summed over the whole database. */
-  tables: string[];
-  /** Span rows are in this table (for counts and the Native insert sample). */
-  spansTable: string;
 }
 
 const SIDES: Side[] = [
@@ -64,7 +59,7 @@ const SIDES: Side[] = [
   { key: 'portable', label: 'burnrate (portable layout, as on 18.16)', database: 'burnrate_portable', questions: burnratePortable, tables: ['spans', 'trace_index', 'span_red_1m'], spansTable: 'spans' },
 ];
 
-/** Migrations that add statements on a current server but none on 18.16: the current-server layout. */
+/** The migrations 18.16 gets: those with statements there (the current-server layout's have none). */
 const PORTABLE_MIGRATIONS = ALL_MIGRATIONS.filter((m) => m.up({ serverVersion: '18.16.1' }).length > 0);
 
 async function main() {
@@ -215,56 +210,10 @@ async function main() {
     results.queryReadRows = readRows;
     log(`query medians (ms): ${JSON.stringify(results.queryMs)}`);
 
-    // ---- insert throughput, Native for every side: ClickHouse's own encoding of each side's rows,
-    // inserted into empty copies of the tables (views included), best of interleaved rounds.
-    // Four chunks of ~INSERT_ROWS spans picked by a hash of the span id: the same spans on every side.
-    const chunks = Math.max(1, Math.round(loaded / INSERT_ROWS));
-    const chunkOf = (idColumn: string, k: number) => `cityHash64(${idColumn}) % ${chunks} = ${k}`;
-    const sampleChunks = [0, 1, 2, 3].filter((k) => k < chunks);
-    const [{ n: sampleCount }] = (await selectRows<{ n: string }>(at('burnrate_current'), `SELECT count() AS n FROM spans WHERE ${sampleChunks.map((k) => chunkOf('span_id', k)).join(' OR ')}`)) as [{ n: string }];
-    const sampleRows = Number(sampleCount);
-    const nativeBodies: Record<string, { columns: string; bodies: Buffer[] }> = {};
-    for (const side of SIDES) {
-      const cols = await selectRows<{ name: string }>(
-        at(side.database),
-        `SELECT name FROM system.columns WHERE database = ${literal(side.database)} AND table = ${literal(side.spansTable)} AND default_kind NOT IN ('ALIAS', 'MATERIALIZED') ORDER BY position`,
-      );
-      const list = cols.map((c) => identifier(c.name)).join(', ');
-      const bodies: Buffer[] = [];
-      for (const k of sampleChunks) {
-        bodies.push(await postQuery(at(side.database), `SELECT ${list} FROM ${side.spansTable} WHERE ${chunkOf(side.key === 'exporter' ? 'SpanId' : 'span_id', k)} FORMAT Native`));
-      }
-      nativeBodies[side.key] = { columns: list, bodies };
-      await createSide(side, `${side.database}_insert`);
-    }
-    // Also burnrate's spans table alone (its two views dropped): what the rollup and the trace index cost.
-    const current = SIDES.find((s) => s.key === 'current')!;
-    await createSide(current, 'spans_alone_insert');
-    for (const view of ['trace_index_mv', 'span_red_1m_mv']) await postQuery(at('spans_alone_insert'), `DROP VIEW ${view}`);
-    // And burnrate's own encoding, RowBinary in the collector's column order (ClickHouse writes the
-    // collector's bytes: LowCardinality as String), into the same tables as the Native current side.
-    const rowBinary: Buffer[] = [];
-    for (const k of sampleChunks) rowBinary.push(await postQuery(at('burnrate_current'), `SELECT ${SPAN_COLUMNS.map(identifier).join(', ')} FROM spans WHERE ${chunkOf('span_id', k)} FORMAT RowBinary`));
-    type Target = { key: string; side: Side; database: string; format: 'Native' | 'RowBinary' };
-    const targets: Target[] = [
-      ...SIDES.map((side): Target => ({ key: side.key, side, database: `${side.database}_insert`, format: 'Native' })),
-      { key: 'currentSpansAlone', side: current, database: 'spans_alone_insert', format: 'Native' },
-      { key: 'currentRowBinary', side: current, database: `${current.database}_insert`, format: 'RowBinary' },
-    ];
-    const insertRates: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.key, []]));
-    for (let i = 0; i < 3; i++) {
-      const order = targets.map((_, k) => targets[(k + i) % targets.length]!);
-      for (const { key, side, database, format } of order) {
-        const target = at(database);
-        for (const table of side.tables) await postQuery(target, `TRUNCATE TABLE ${table}`);
-        const { columns: list, bodies } = format === 'Native' ? nativeBodies[side.key]! : { columns: SPAN_COLUMNS.map(identifier).join(', '), bodies: rowBinary };
-        const t = performance.now();
-        for (const body of bodies) await postQuery(target, `INSERT INTO ${side.spansTable} (${list}) FORMAT ${format}`, body);
-        insertRates[key]!.push(Math.round(sampleRows / ((performance.now() - t) / 1000)));
-      }
-    }
-    results.nativeInsert = Object.fromEntries(Object.entries(insertRates).map(([k, v]) => [k, { best: Math.max(...v), rounds: v }]));
-    results.nativeBodyBytesPerSpan = Object.fromEntries(Object.entries(nativeBodies).map(([k, v]) => [k, round(v.bodies.reduce((a, b) => a + b.length, 0) / sampleRows, 1)]));
+    // ---- insert throughput (bench/storage/inserts.ts)
+    const inserts = await measureInserts({ sides: SIDES, loaded, rowsPerInsert: INSERT_ROWS, at, createSide });
+    results.nativeInsert = inserts.rates;
+    results.nativeBodyBytesPerSpan = inserts.nativeBodyBytesPerSpan;
     log(`Native inserts (rows/s): ${JSON.stringify(results.nativeInsert)}`);
   } finally {
     closeHttp();
