@@ -5,7 +5,7 @@
 //
 //   npm run bench:ingest -- [--spans 400000] [--clients 8] [--rounds 2] [--only ceiling,e2e,...] [--prof]
 //
-// Phases: decode, ceiling, e2e, baseline, json, metrics, logs, backpressure. Prints a table and writes
+// Phases: decode, ceiling, e2e, baseline, sdk, json, metrics, logs, backpressure. Prints a table and writes
 // .bench/ingest.json. See docs/performance.md.
 import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ import { SPAN_COLUMNS } from '../collector/rows/spans-row-binary.ts';
 import { logPayloads, metricPayloads, tracePayloads, type Payload } from './ingest/payloads.ts';
 import { drive, percentile, type DriveResult } from './ingest/load.ts';
 import { cpuSeconds, memory, rssSampler, startService, type ServiceProcess } from './ingest/proc.ts';
+import { parseCases, sdkBench } from './ingest/sdk-clients.ts';
+import { closeHttp } from './clickhouse-http.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -36,6 +38,10 @@ const { values: flags } = parseArgs({
     'keep-clickhouse': { type: 'boolean', default: false },
     /** Interleaved rounds of ceiling, end to end and baseline; each keeps its best. */
     rounds: { type: 'string', default: '2' },
+    /** SDK-sized client cases (phase sdk): CLIENTSxSPANS_PER_REQUEST, in memory and spool mode. */
+    'sdk-cases': { type: 'string', default: '32x512,128x512' },
+    'sdk-spans': { type: 'string', default: '300000' },
+    'sdk-modes': { type: 'string', default: 'memory,spool' },
     /** Extra collector flags for the end-to-end phases, e.g. "--max-concurrent-inserts 1". */
     'collector-args': { type: 'string', default: '' },
   },
@@ -92,8 +98,8 @@ async function main() {
   const LOG_TABLES = [TABLES.logs, TABLES.logsTraceIndex];
   const countMetrics = async () => (await Promise.all(METRIC_TABLES.slice(0, 5).map(count))).reduce((a, b) => a + b, 0);
 
-  /** Waits until `counter()` reaches `expected` (or stops growing for 10 s); returns when it did. */
-  const waitForRows = async (counter: () => Promise<number>, expected: number) => {
+  /** Waits until `counter()` reaches `expected` (or stops growing for `stallMs`); returns when it did. */
+  const waitForRows = async (counter: () => Promise<number>, expected: number, stallMs = 10_000) => {
     let last = -1;
     let lastChange = performance.now();
     for (;;) {
@@ -103,7 +109,7 @@ async function main() {
       if (n !== last) {
         last = n;
         lastChange = now;
-      } else if (now - lastChange > 10_000) return { rows: n, at: now };
+      } else if (now - lastChange > stallMs) return { rows: n, at: now };
       await sleep(20);
     }
   };
@@ -318,6 +324,46 @@ async function main() {
       results.baselineRounds = rounds.map((r) => r.baseline?.perSecond);
     }
 
+    // ---- SDK-sized clients (512-span requests), memory and spool mode, against the Native ceiling.
+    if (run('sdk')) {
+      const cases = parseCases(flags['sdk-cases']);
+      const sdk = sdkBench({
+        ch,
+        server,
+        database: DB,
+        spans: Number(flags['sdk-spans']),
+        poolSpans: POOL,
+        startCollector: (extra) => startCollector(extra),
+        insertStats,
+        truncateSpans: () => truncate(...SPAN_TABLES),
+        countSpans: () => count(TABLES.spans),
+        waitForRows,
+        log,
+      });
+      type Ceiling = Awaited<ReturnType<typeof sdk.ceiling>>;
+      type Run = Awaited<ReturnType<typeof sdk.endToEnd>>;
+      const ceilings: Ceiling[] = [];
+      const runs: Run[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        log(`sdk round ${i + 1} of ${ROUNDS}: ceiling, then ${cases.map((c) => `${c.clients}x${c.spansPerRequest}`).join(', ')} in memory and spool mode`);
+        ceilings.push(await sdk.ceiling(512));
+        for (const c of cases) {
+          // Alternate which mode goes first, so neither always runs right after the ceiling.
+          const chosen = flags['sdk-modes'].split(',') as ('memory' | 'spool')[];
+          const modes = i % 2 === 0 ? chosen : [...chosen].reverse();
+          for (const mode of modes) runs.push(await sdk.endToEnd(c, mode));
+        }
+      }
+      const bestRun = (c: { clients: number; spansPerRequest: number }, mode: string) =>
+        runs.filter((r) => r.clients === c.clients && r.spansPerRequest === c.spansPerRequest && r.mode === mode).reduce<Run | undefined>((a, r) => (a === undefined || r.perSecond > a.perSecond ? r : a), undefined);
+      results.sdk = {
+        spans: Number(flags['sdk-spans']),
+        ceiling: ceilings.reduce((a, c) => (c.perSecond > a.perSecond ? c : a)),
+        ceilingRounds: ceilings.map((c) => c.perSecond),
+        cases: cases.map((c) => ({ ...c, memory: bestRun(c, 'memory'), spool: bestRun(c, 'spool'), rounds: runs.filter((r) => r.clients === c.clients && r.spansPerRequest === c.spansPerRequest).map((r) => `${r.mode} ${r.perSecond}`) })),
+      };
+    }
+
     // ---- JSON path end to end
     if (run('json')) {
       await truncate(...SPAN_TABLES);
@@ -428,6 +474,7 @@ async function main() {
       }
     }
   } finally {
+    closeHttp();
     await ch.close();
     if (flags['keep-clickhouse']) log(`ClickHouse left running in ${dir}`);
     else {
@@ -464,6 +511,17 @@ async function main() {
   if (r.backpressure) {
     const b = r.backpressure;
     row('backpressure (32 MiB queue, ClickHouse stopped 10 s)', `${b.throttledAnswers} x 503/429 (${b.throttledWithRetryAfter} with Retry-After); peak RSS ${b.peakRssMiB} MiB <= ${b.rssLimitMiB} MiB (${b.peakRssBeforePauseMiB} before the outage + 32 queue + ${b.inFlightBodiesMiB} request bodies in flight); ${b.acked} acked, ${b.ackedMissing} missing`, '503/429 + Retry-After, RSS <= before + queue, every ack stored', b.ok);
+  }
+  if (r.sdk) {
+    const c0 = r.sdk.ceiling;
+    table.push({ target: `ceiling for SDK-sized clients: ${r.sdk.spans} spans of 512-span requests, 2 concurrent Native inserts`, measured: `${c0.perSecond} rows/s, ${c0.clickhouseCpuSecondsPer100k} ClickHouse CPU s/100k${roundsNote(r.sdk.ceilingRounds)}`, goal: '', result: '' });
+    for (const c of r.sdk.cases) {
+      const describe = (m: Record<string, any>) => // eslint-disable-line @typescript-eslint/no-explicit-any
+        `${m.perSecond} spans/s = ${round((100 * m.perSecond) / c0.perSecond)}% of the ceiling; p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms; CPU s/100k: collector ${m.collectorCpuPer100k}, ClickHouse ${m.clickhouseCpuPer100k}, load generator ${m.loadGeneratorCpuPer100k}; ${m.coresBusy} cores busy; ${m.inserts.inserts} inserts of ${m.inserts.meanRowsPerInsert} rows, ${m.inserts.meanInsertMs} ms each`;
+      if (c.memory) row(`${c.clients} clients x ${c.spansPerRequest} spans, memory mode vs ceiling`, describe(c.memory), '>= 50%', c.memory.perSecond >= 0.5 * c0.perSecond);
+      if (c.spool) row(`${c.clients} clients x ${c.spansPerRequest} spans, spool mode vs ceiling`, describe(c.spool), '>= 50%', c.spool.perSecond >= 0.5 * c0.perSecond);
+      if (c.memory && c.spool) row(`${c.clients} clients x ${c.spansPerRequest} spans, spool vs memory mode`, `${round(c.spool.perSecond / c.memory.perSecond, 2)}x (rounds: ${c.rounds.join(' / ')})`, '>= 1x', c.spool.perSecond >= c.memory.perSecond);
+    }
   }
   if (r.json) table.push({ target: 'JSON traces end to end', measured: `${r.json.perSecond} spans/s (decoder alone ${r.decode?.tracesJson.ours ?? '?'} spans/s)`, goal: '', result: '' });
   if (r.metrics) table.push({ target: 'metrics end to end', measured: `${r.metrics.perSecond} points/s (decoder ${r.decode?.metricsProto.ours ?? '?'}/s vs baseline ${r.decode?.metricsProto.baseline ?? '?'}/s)`, goal: '', result: '' });

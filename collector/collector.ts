@@ -98,7 +98,9 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
           dir: config.spoolDir,
           maxBytes: config.spoolMaxBytes,
           segmentMaxAgeMs: config.flushIntervalMs,
-          sendBatchBytes: config.batchMaxBytes,
+          // A send round fills every insert slot with a full batch (the writer seals at batchMaxBytes):
+          // with rounds of one batch, spool mode made one insert at a time and left a slot idle.
+          sendBatchBytes: config.batchMaxBytes * config.maxConcurrentInserts,
         },
         writer,
         {

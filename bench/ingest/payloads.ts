@@ -29,8 +29,13 @@ const SERVICES = ['checkout', 'cart', 'catalog', 'payments', 'auth', 'search', '
 const ROUTES = ['/checkout', '/products/:id', '/cart', '/login', '/search', '/orders/:id', '/api/v1/items', '/healthz'];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
 
-function resourceFor(rand: () => number, i: number) {
-  const service = SERVICES[i % SERVICES.length]!;
+/** `count` service names: the eight above, then numbered variants of them (`checkout-1`, ...). */
+export function serviceNames(count: number): string[] {
+  return Array.from({ length: count }, (_, k) => (k < SERVICES.length ? SERVICES[k]! : `${SERVICES[k % SERVICES.length]}-${Math.floor(k / SERVICES.length)}`));
+}
+
+/** The resource of one SDK: service `service` (default: the i-th of the eight) and five more attributes. */
+export function resourceFor(rand: () => number, i: number, service = SERVICES[i % SERVICES.length]!) {
   return {
     attributes: {
       'service.name': service,
@@ -60,8 +65,8 @@ const hexOf = (rand: () => number, bytes: number) => {
 
 const hr = (ns: bigint): HrTime => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
 
-/** `count` ReadableSpan-shaped objects of one service (the resource of one SDK). */
-function makeSpans(rand: () => number, count: number, resource: ReturnType<typeof resourceFor>, startNs: bigint) {
+/** `count` ReadableSpan-shaped objects of one service (the resource of one SDK), `spacingNs` apart. */
+export function makeSpans(rand: () => number, count: number, resource: ReturnType<typeof resourceFor>, startNs: bigint, spacingNs = 250_000n) {
   const scope = { name: '@opentelemetry/instrumentation-http', version: '0.57.0', schemaUrl: undefined };
   const spans: object[] = [];
   let traceId = hexOf(rand, 16);
@@ -73,7 +78,7 @@ function makeSpans(rand: () => number, count: number, resource: ReturnType<typeo
       parent = undefined;
     }
     const spanId = hexOf(rand, 8);
-    const start = startNs + BigInt(i) * 250_000n;
+    const start = startNs + BigInt(i) * spacingNs;
     const duration = BigInt(Math.floor(1_000_000 + rand() * rand() * 400_000_000));
     const error = rand() < 0.01;
     const route = ROUTES[Math.floor(rand() * ROUTES.length)]!;
@@ -83,10 +88,12 @@ function makeSpans(rand: () => number, count: number, resource: ReturnType<typeo
       rand() < 0.05
         ? [{ name: 'exception', time: hr(start + duration / 2n), attributes: { 'exception.type': 'TimeoutError', 'exception.message': `upstream timed out after ${Math.floor(rand() * 5000)} ms` }, droppedAttributesCount: 0 }]
         : [];
+    // The serializer calls spanContext() after this loop: capture this span's trace id, not the variable.
+    const spanTraceId = traceId;
     spans.push({
       name: `${method} ${route}`,
       kind: parent === undefined ? 1 : 2, // SpanKind.SERVER / CLIENT (serialized as 2 / 3)
-      spanContext: () => ({ traceId, spanId, traceFlags: 1 }),
+      spanContext: () => ({ traceId: spanTraceId, spanId, traceFlags: 1 }),
       parentSpanContext: parent === undefined ? undefined : { traceId, spanId: parent, traceFlags: 1, isRemote: false },
       startTime: hr(start),
       endTime: hr(start + duration),
