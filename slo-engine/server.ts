@@ -1,11 +1,15 @@
 // The engine's HTTP surface (Hono): Prometheus gauges on their own registry, the SLOs as JSON,
-// liveness and readiness.
+// liveness and readiness, and the web UI (ui/), all behind the access rules of ui/access/.
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine, TickResult } from './engine.ts';
 import type { Slo } from './model.ts';
 import { formatDuration } from './math/duration.ts';
 import { toNumber } from './math/rational.ts';
+import { createAccess } from './ui/access/access.tsx';
+import type { AppEnv } from './ui/access/viewer.ts';
+import { mountUi, viewerOf, visibleSlos, type UiOptions } from './ui/mount.tsx';
 
 export interface SloMetrics {
   registry: Registry;
@@ -81,15 +85,30 @@ export function sloJson(slo: Slo, result: TickResult | undefined) {
   };
 }
 
-export function createServer(engine: Engine, slos: readonly Slo[], metrics: SloMetrics, isReady: () => Promise<boolean>): Hono {
-  const app = new Hono();
+export interface ServerOptions {
+  /** `token[=tenant]` entries; none = no authentication (the command allows that on loopback only). */
+  tokens?: readonly { token: string; tenant: string }[];
+  /** Serve the web UI (it reads ClickHouse); without it, only the API, /metrics and health. */
+  ui?: UiOptions;
+  /** Epoch milliseconds (session expiry). */
+  clock?: () => number;
+}
+
+export function createServer(engine: Engine, slos: readonly Slo[], metrics: SloMetrics, isReady: () => Promise<boolean>, options: ServerOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const access = createAccess(options.tokens ?? [], options.clock);
+  app.use(compress());
+  app.use(access.middleware);
+  access.mount(app);
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
-  app.get('/api/slos', (c) => c.json({ slos: slos.map((s) => sloJson(s, engine.last())) }));
+  app.get('/api/slos', (c) => c.json({ slos: visibleSlos(viewerOf(c), slos).map((s) => sloJson(s, engine.last())) }));
   app.get('/api/slos/:id', (c) => {
-    const slo = slos.find((s) => s.id === c.req.param('id'));
+    // Another tenant's SLO is a 404, like a missing one.
+    const slo = visibleSlos(viewerOf(c), slos).find((s) => s.id === c.req.param('id'));
     return slo ? c.json(sloJson(slo, engine.last())) : c.json({ error: 'no such SLO' }, 404);
   });
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/readyz', async (c) => ((await isReady()) ? c.text('ready') : c.text('not ready', 503)));
+  if (options.ui) mountUi(app, slos, options.ui);
   return app;
 }

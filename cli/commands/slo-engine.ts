@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError, parseConfig } from '../config-error.ts';
 import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { loadSlosOrThrow } from '../../slo-engine/cli-support.ts';
@@ -9,10 +9,38 @@ import { buildRouter } from '../../slo-engine/notify/channels.ts';
 import { createEngine } from '../../slo-engine/engine.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import { parseDuration } from '../../slo-engine/math/duration.ts';
+import { HTTP_SETTINGS, accessProblems, httpConfigSchema, type HttpConfig } from '../../slo-engine/ui/access/config.ts';
+import { loadTokens } from '../../slo-engine/ui/access/tokens.ts';
+
+const httpKeys = Object.keys(HTTP_SETTINGS) as (keyof HttpConfig)[];
+const httpNames = Object.fromEntries(httpKeys.map((k) => [k, `--${HTTP_SETTINGS[k].flag} / ${HTTP_SETTINGS[k].env}`]));
+
+/** Where the UI, API and /metrics listen and their tokens: flags win over the environment; every problem at once. */
+export function httpAccessFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): { config: HttpConfig; tokens: { token: string; tenant: string }[] } {
+  const input: Record<string, unknown> = {};
+  for (const key of httpKeys) {
+    const value = values[HTTP_SETTINGS[key].flag] ?? env[HTTP_SETTINGS[key].env];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const config = parseConfig(httpConfigSchema, input, httpNames);
+  let tokens: { token: string; tenant: string }[];
+  try {
+    tokens = loadTokens(config);
+  } catch (err) {
+    throw new ConfigError([`${httpNames.authTokensFile}: cannot read ${JSON.stringify(config.authTokensFile)}: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  const problems = accessProblems(config, tokens.length);
+  if (problems.length) throw new ConfigError(problems);
+  return { config, tokens };
+}
 
 export const command: Command = {
   summary: 'evaluate SLOs every interval, write results to ClickHouse, send alerts',
-  usage: `usage: burnrate slo-engine --slos FILE_OR_DIR [--interval 30s] [--port 9464] [--migrate]
+  usage: `usage: burnrate slo-engine --slos FILE_OR_DIR [--interval 30s] [--host 127.0.0.1] [--port 9464] [--migrate]
+
+The web UI, the JSON API and /metrics share one port (http://HOST:PORT/):
+${httpKeys.map((k) => `  --${HTTP_SETTINGS[k].flag.padEnd(18)} ${HTTP_SETTINGS[k].env.padEnd(27)} ${HTTP_SETTINGS[k].help}`).join('\n')}
+Bound to an address other than loopback, tokens are required (it refuses to start without).
 
 Notification targets (values are secrets and are never logged):
   SLACK_WEBHOOK_URL       Slack incoming webhook
@@ -27,14 +55,19 @@ ${CLICKHOUSE_USAGE}`,
       ...CLICKHOUSE_OPTIONS,
       slos: { type: 'string' },
       interval: { type: 'string', default: '30s' },
-      port: { type: 'string', default: '9464' },
       migrate: { type: 'boolean', default: false },
+      ...Object.fromEntries(httpKeys.map((k) => [HTTP_SETTINGS[k].flag, { type: 'string' as const }])),
     });
     const problems: string[] = [];
     const interval = parseDuration(values.interval!);
     if (!interval) problems.push(`--interval: "${values.interval}" is not a duration such as 30s or 1m`);
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port: "${values.port}" is not a port number`);
+    let http: ReturnType<typeof httpAccessFrom> | undefined;
+    try {
+      http = httpAccessFrom(values, process.env);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
     const config = clickhouseFromFlags(values);
     let slos: ReturnType<typeof loadSlosOrThrow> = [];
     try {
@@ -56,9 +89,11 @@ ${CLICKHOUSE_USAGE}`,
     const engine = createEngine({ ch, slos, router, log, ...(dashboardUrl ? { dashboardUrl } : {}) });
     const metrics = createSloMetrics();
     let ready = false;
-    const app = createServer(engine, slos, metrics, async () => ready && (await ch.ping().catch(() => false)));
-    const server = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' });
-    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${values.interval}, channels [${router.ids().join(', ')}], http :${port}`);
+    const { config: httpConfig, tokens } = http!;
+    const app = createServer(engine, slos, metrics, async () => ready && (await ch.ping().catch(() => false)), { tokens, ui: { ch, intervalSeconds: interval! } });
+    const server = serve({ fetch: app.fetch, port: httpConfig.port, hostname: httpConfig.host });
+    const shownHost = httpConfig.host.includes(':') ? `[${httpConfig.host}]` : httpConfig.host;
+    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${values.interval}, channels [${router.ids().join(', ')}], UI and API http://${shownHost}:${httpConfig.port}/${tokens.length ? ` (${tokens.length} token(s))` : ''}`);
 
     let stopping = false;
     let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,159 @@
+// One SLO: current numbers and state, the burndown, SLI and burn per tier against its threshold,
+// the alert timeline with every notification and how its delivery ended, the service's traffic,
+// maintenance windows, and the spec the engine runs.
+import type { Viewer } from '../access/viewer.ts';
+import type { SloDetail } from '../data/slo-detail.ts';
+import { rangeParams } from '../time-range.ts';
+import { burndownChart, latencyChart, requestsChart, sliChart, tierCharts } from '../charts.ts';
+import { Layout } from '../components/layout.tsx';
+import { TimePicker } from '../components/time-picker.tsx';
+import { Chart } from '../components/chart.tsx';
+import { TimelineLanes } from '../components/timeline.tsx';
+import { BudgetBar, StateBadges, TierBurns } from '../components/status.tsx';
+import { KIND_NAMES } from '../data/service-red.ts';
+import { agoText, pct, queryString, utcText } from '../components/format.ts';
+import { formatHuman } from '../../math/duration.ts';
+
+export interface SloDetailProps {
+  viewer: Viewer;
+  detail: SloDetail;
+  specYaml: string;
+  now: number;
+}
+
+function Stat({ label, children }: { label: string; children: unknown }) {
+  return (
+    <div class="stat">
+      <span class="label">{label}</span>
+      <span class="value">{children as never}</span>
+    </div>
+  );
+}
+
+/** At the current burn: "3d 4h", "already exhausted", or "–" when nothing burns. */
+function exhaustionText(remaining: number | null, seconds: number | null): string {
+  if (remaining !== null && remaining <= 0) return 'already exhausted';
+  return seconds === null ? '–' : formatHuman(seconds);
+}
+
+export function SloDetailPage({ viewer, detail: d, specYaml, now }: SloDetailProps) {
+  const r = d.row;
+  return (
+    <Layout title={r.name} nav="slos" viewer={viewer} charts>
+      <div class="page-head">
+        <div>
+          <p class="crumbs">
+            <a href={`/${queryString(rangeParams(d.range))}`}>SLOs</a> / <a href={`/${queryString({ service: r.service, ...rangeParams(d.range) })}`}>{r.service}</a>
+          </p>
+          <h1>{r.name}</h1>
+          <p class="sub">
+            <code>{r.id}</code> · {r.objective}% over {r.period} · {r.sliKind} SLI{r.tenant ? ` · tenant ${r.tenant}` : ''}
+          </p>
+          {r.description ? <p class="sub">{r.description}</p> : null}
+        </div>
+        <TimePicker range={d.range} keep={{}} />
+      </div>
+      <section class="stats">
+        <Stat label="State">
+          <StateBadges status={r.status} evaluatedAt={r.evaluatedAt} now={now} />
+        </Stat>
+        <Stat label="SLI (period)">{pct(r.sli)}</Stat>
+        <Stat label="Budget remaining">
+          <BudgetBar remaining={r.budgetRemaining} />
+        </Stat>
+        <Stat label="Budget exhausted in">{exhaustionText(r.budgetRemaining, r.timeToExhaustion)}</Stat>
+        <Stat label="Evaluated">{r.evaluatedAt === null ? 'never' : <span title={utcText(r.evaluatedAt)}>{agoText(r.evaluatedAt, now)}</span>}</Stat>
+      </section>
+      <section>
+        <h2>Alert tiers now</h2>
+        <TierBurns tiers={r.tiers} />
+      </section>
+      <section class="charts">
+        <Chart spec={burndownChart(d)} />
+        <Chart spec={sliChart(d, r.objective)} />
+      </section>
+      <section class="charts tiers-charts">
+        {tierCharts(d, r.tiers).map((spec) => (
+          <Chart spec={spec} />
+        ))}
+      </section>
+      <section>
+        <h2>Alert timeline</h2>
+        <TimelineLanes timeline={d.timeline} from={d.range.from} to={d.range.to} maintenance={d.maintenance} />
+        <table class="events" data-testid="notifications">
+          <thead>
+            <tr>
+              <th>Time (UTC)</th>
+              <th>Alert</th>
+              <th>Event</th>
+              <th>Channel</th>
+              <th>Delivery</th>
+              <th>HTTP</th>
+              <th>Attempts</th>
+              <th>Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...d.timeline.transitions.map((t) => ({ at: t.at, order: 0, t })), ...d.timeline.notifications.map((n) => ({ at: n.at, order: 1, n }))]
+              .sort((a, b) => a.at - b.at || a.order - b.order)
+              .map((e) =>
+                'n' in e && e.n ? (
+                  <tr class={`notification ${e.n.outcome}`} data-outcome={e.n.outcome}>
+                    <td>{utcText(e.n.at)}</td>
+                    <td>{e.n.kind}</td>
+                    <td>{e.n.event} notification</td>
+                    <td>{e.n.channel.split(':')[0]}</td>
+                    <td>
+                      <span class={`badge delivery ${e.n.outcome}`}>{e.n.outcome}</span>
+                    </td>
+                    <td>{e.n.httpStatus || '–'}</td>
+                    <td>{e.n.attempts || '–'}</td>
+                    <td class="err">{e.n.error}</td>
+                  </tr>
+                ) : 't' in e && e.t ? (
+                  <tr class={`transition ${e.t.status}`}>
+                    <td>{utcText(e.t.at)}</td>
+                    <td>{e.t.kind}</td>
+                    <td>
+                      <span class={`badge ${e.t.status}`}>{e.t.status}</span>
+                    </td>
+                    <td colspan={5}></td>
+                  </tr>
+                ) : null,
+              )}
+            {d.timeline.transitions.length + d.timeline.notifications.length === 0 ? (
+              <tr>
+                <td colspan={8} class="empty">
+                  No transitions or notifications in this range.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </section>
+      <section class="charts">
+        <Chart spec={requestsChart(d)} />
+        <Chart spec={latencyChart(d)} />
+      </section>
+      <p class="note">
+        Service <a href={`/services${queryString(rangeParams(d.range))}`}>{r.service}</a>, span kinds {d.red.kinds.map((k) => KIND_NAMES[k]).join(', ')}.
+      </p>
+      {d.maintenance.length ? (
+        <section>
+          <h2>Maintenance windows</h2>
+          <ul class="maintenance-list">
+            {d.maintenance.map((m) => (
+              <li>
+                {utcText(m.start)} – {utcText(m.end)}: {m.reason || 'maintenance'}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <section>
+        <h2>Spec</h2>
+        <pre class="spec">{specYaml}</pre>
+      </section>
+    </Layout>
+  );
+}
