@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { ConfigError, parseConfig } from '../config-error.ts';
+import { ConfigError } from '../config-error.ts';
 import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { loadSlosOrThrow } from '../../slo-engine/cli-support.ts';
@@ -22,15 +22,18 @@ export function httpAccessFrom(values: Record<string, unknown>, env: NodeJS.Proc
     const value = values[HTTP_SETTINGS[key].flag] ?? env[HTTP_SETTINGS[key].env];
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const config = parseConfig(httpConfigSchema, input, httpNames);
-  let tokens: { token: string; tenant: string }[];
+  const parsed = httpConfigSchema.safeParse(input);
+  const problems = parsed.success ? [] : ConfigError.fromZod(parsed.error, httpNames).problems;
+  const tokenSources = { authTokens: String(input.authTokens ?? ''), authTokensFile: String(input.authTokensFile ?? '') };
+  let tokens: { token: string; tenant: string }[] = [];
   try {
-    tokens = loadTokens(config);
+    tokens = loadTokens(tokenSources);
   } catch (err) {
-    throw new ConfigError([`${httpNames.authTokensFile}: cannot read ${JSON.stringify(config.authTokensFile)}: ${err instanceof Error ? err.message : String(err)}`]);
+    problems.push(`${httpNames.authTokensFile}: cannot read ${JSON.stringify(tokenSources.authTokensFile)}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const problems = accessProblems(config, tokens.length);
+  if (parsed.success) problems.push(...accessProblems(parsed.data, tokens.length));
   if (problems.length) throw new ConfigError(problems);
+  const config = parsed.data!;
   return { config, tokens };
 }
 
