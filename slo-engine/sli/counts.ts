@@ -119,17 +119,28 @@ export async function refreshCounts(ch: Clickhouse, items: readonly { slo: Slo; 
   return errors;
 }
 
+/** A day partition of `slo_sli_1m`: its id and bounds (epoch seconds, [from, to)). */
+export interface DayPartition {
+  partition: string;
+  from: number;
+  to: number;
+}
+
 /**
  * Day partitions of `slo_sli_1m` that may hold several versions of a minute: those with more than
  * one active part. A partition merged into one part holds each (slo, hash, minute) once (a merge
  * of a ReplacingMergeTree keeps the newest version; one INSERT never repeats a minute), so it can
- * be summed without FINAL, which on 18.16 is single-threaded and ~8x slower.
+ * be summed without FINAL, which on 18.16 is single-threaded and ~8x slower. Partition ids are
+ * days in the server's time zone (toYYYYMMDD follows it), so the server computes their bounds.
  */
-export async function dirtyDays(ch: Clickhouse): Promise<number[]> {
-  const rows = await ch.query<{ partition: string }>(
-    sql`SELECT partition FROM system.parts WHERE database = ${ch.database} AND table = ${TABLES.sloSli1m} AND active GROUP BY partition HAVING count() > 1`,
+export async function dirtyDays(ch: Clickhouse): Promise<DayPartition[]> {
+  const rows = await ch.query<{ partition: string; from: number; to: number }>(
+    sql`SELECT partition, toUInt32(toDateTime(day)) AS from, toUInt32(toDateTime(day + 1)) AS to FROM (
+        SELECT partition, toDate(concat(substring(partition, 1, 4), '-', substring(partition, 5, 2), '-', substring(partition, 7, 2))) AS day
+        FROM system.parts WHERE database = ${ch.database} AND table = ${TABLES.sloSli1m} AND active AND match(partition, '^[0-9]{8}$')
+        GROUP BY partition HAVING count() > 1)`,
   );
-  return rows.map((r) => r.partition).filter((p) => /^\d{8}$/.test(p)).map((p) => Date.UTC(Number(p.slice(0, 4)), Number(p.slice(4, 6)) - 1, Number(p.slice(6, 8))) / 1000);
+  return rows.map((r) => ({ partition: r.partition, from: Number(r.from), to: Number(r.to) }));
 }
 
 /**
@@ -137,11 +148,8 @@ export async function dirtyDays(ch: Clickhouse): Promise<number[]> {
  * have several parts, at most `limit` per call, so later sums can skip FINAL for them.
  */
 export async function settleDays(ch: Clickhouse, now: number, settledSeconds: number, limit = 1): Promise<number> {
-  const days = (await dirtyDays(ch)).filter((d) => d + 86_400 <= now - settledSeconds).slice(0, limit);
-  for (const d of days) {
-    const id = new Date(d * 1000).toISOString().slice(0, 10).replace(/-/g, '');
-    await ch.command(`OPTIMIZE TABLE ${ident(TABLES.sloSli1m)} PARTITION ${id} FINAL`);
-  }
+  const days = (await dirtyDays(ch)).filter((d) => d.to <= now - settledSeconds).slice(0, limit);
+  for (const d of days) await ch.command(`OPTIMIZE TABLE ${ident(TABLES.sloSli1m)} PARTITION ${d.partition} FINAL`);
   return days.length;
 }
 
@@ -166,8 +174,8 @@ export async function fetchWindowCounts(ch: Clickhouse, items: readonly { slo: S
       sql`toString(sumIf(good, minute >= toDateTime(${s}))) AS ${ident(`g${i}`)}, toString(sumIf(total, minute >= toDateTime(${s}))) AS ${ident(`t${i}`)}`,
     );
     const range = sql`slo_id IN ${inSet(group.map((g) => g.slo.id))} AND minute >= toDateTime(${minStart}) AND minute < toDateTime(${plan.end})`;
-    const days = dirty.filter((d) => d + 86_400 > minStart && d < plan.end);
-    const inDirty = days.length ? joinSql(days.map((d) => sql`(minute >= toDateTime(${d}) AND minute < toDateTime(${d + 86_400}))`), ' OR ') : sql`0`;
+    const days = dirty.filter((d) => d.to > minStart && d.from < plan.end);
+    const inDirty = days.length ? joinSql(days.map((d) => sql`(minute >= toDateTime(${d.from}) AND minute < toDateTime(${d.to}))`), ' OR ') : sql`0`;
     const excluded: SqlFragment[] = maintenance.map((m) => sql`NOT (minute >= toDateTime(${Math.floor(m.start / 60) * 60}) AND minute < toDateTime(${m.end}))`);
     const rows = await ch.query<Record<string, string>>(
       sql`SELECT slo_id, sli_hash, ${joinSql(columns, ', ')} FROM (
