@@ -17,7 +17,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clickhouse } from '../../storage/client.ts';
 import { sql } from '../../storage/sql.ts';
-import { createEngine } from '../../slo-engine/engine.ts';
+import { createEngine, evaluationRow } from '../../slo-engine/engine.ts';
+import { evaluate } from '../../slo-engine/evaluate.ts';
+import { evaluationPlan } from '../../slo-engine/math/windows.ts';
+import { saveAlertStates } from '../../slo-engine/alerts/store.ts';
+import { step, type AlertState } from '../../slo-engine/alerts/state-machine.ts';
+import { TABLES } from '../../storage/tables.ts';
 import { buildRouter } from '../../slo-engine/notify/channels.ts';
 import type { Slo } from '../../slo-engine/model.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
@@ -151,4 +156,30 @@ export async function seedUiHistory(ch: Clickhouse, now = Math.floor(Date.now() 
       await failing.close();
     },
   };
+}
+
+/**
+ * `n` SLOs over 50 services, each with one stored evaluation at `now` (and its alert states), as
+ * the engine writes them: the list page's load for the page-size measurement. Error ratios vary
+ * from 0 to ~3% over a 99.9% objective, so some page, some tickets are inhibited, most are fine.
+ */
+export async function seedManySlos(ch: Clickhouse, n: number, now = Math.floor(Date.now() / 1000)): Promise<Slo[]> {
+  const slos = Array.from({ length: n }, (_, i) =>
+    sloFromYaml(`id: slo-${String(i).padStart(4, '0')}\nservice: service-${i % 50}\nname: Endpoint ${i} availability\nobjective: 99.9\nperiod: 30d\nlabels: { team: team-${i % 7} }\nsli: { kind: availability, routes: [/api/${i}] }`, 'many.yaml'),
+  );
+  const rows: object[] = [];
+  const states: AlertState[] = [];
+  slos.forEach((slo, i) => {
+    const plan = evaluationPlan(slo, now);
+    const errorsPerMille = (i * 37) % 31; // 0..30 per 1000: 0% to 3%
+    const counts = (total: bigint) => ({ good: total - (total * BigInt(errorsPerMille)) / 1000n, total });
+    const windows = new Map(plan.windows.map((w) => [w, counts(BigInt(w / 60) * 100n)]));
+    const e = evaluate(slo, plan, { windows, period: counts(4_320_000n) }, now);
+    const stepped = step(slo, [], e);
+    states.push(...stepped.states);
+    rows.push(evaluationRow(slo, e, stepped.states));
+  });
+  await ch.insertJson(TABLES.sloEvaluations, rows);
+  await saveAlertStates(ch, states, now * 1000);
+  return slos;
 }
