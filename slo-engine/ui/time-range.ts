@@ -15,6 +15,8 @@ export interface TimeRange {
   to: number;
   /** The preset ("6h") or undefined for an absolute range. */
   preset?: string;
+  /** Chosen in the URL (not the page's default): links to other pages carry it along. */
+  explicit?: true;
   /** Bucket of the charts' series, seconds. */
   step: number;
 }
@@ -39,10 +41,11 @@ function parseInstant(text: string, name: string): number {
  * the default preset. Every problem is a BadRequest naming the parameter.
  */
 export function parseTimeRange(query: { range?: string; from?: string; to?: string }, now: number, defaultPreset = '6h'): TimeRange {
+  const explicit = Boolean(query.range || query.from);
   const build = (from: number, to: number, preset?: string): TimeRange => {
     if (to <= from) throw new BadRequest('from: must be before to');
     if (to - from > MAX_RANGE_SECONDS) throw new BadRequest(`the time range is longer than ${MAX_RANGE_SECONDS / 86_400} days`);
-    return { from, to, step: stepFor(to - from), ...(preset ? { preset } : {}) };
+    return { from, to, step: stepFor(to - from), ...(preset ? { preset } : {}), ...(explicit ? { explicit: true as const } : {}) };
   };
   if (query.from) {
     if (query.range) throw new BadRequest('give either range or from/to, not both');
@@ -60,5 +63,8 @@ export function rangeParams(range: TimeRange): Record<string, string> {
   if (range.preset) return { range: range.preset };
   return { from: isoSeconds(range.from), to: isoSeconds(range.to) };
 }
+
+/** What links to other pages carry: the range when the URL chose one, nothing for a page's default. */
+export const linkParams = (range: TimeRange): Record<string, string> => (range.explicit ? rangeParams(range) : {});
 
 export const isoSeconds = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');

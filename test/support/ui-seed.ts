@@ -160,8 +160,8 @@ export async function seedUiHistory(ch: Clickhouse, now = Math.floor(Date.now() 
 
 /**
  * `n` SLOs over 50 services, each with one stored evaluation at `now` (and its alert states), as
- * the engine writes them: the list page's load for the page-size measurement. Error ratios vary
- * from 0 to ~3% over a 99.9% objective, so some page, some tickets are inhibited, most are fine.
+ * the engine writes them: the list page's load for the page-size measurement. 2% page, 8% have a
+ * ticket firing, the rest are fine.
  */
 export async function seedManySlos(ch: Clickhouse, n: number, now = Math.floor(Date.now() / 1000)): Promise<Slo[]> {
   const slos = Array.from({ length: n }, (_, i) =>
@@ -171,8 +171,9 @@ export async function seedManySlos(ch: Clickhouse, n: number, now = Math.floor(D
   const states: AlertState[] = [];
   slos.forEach((slo, i) => {
     const plan = evaluationPlan(slo, now);
-    const errorsPerMille = (i * 37) % 31; // 0..30 per 1000: 0% to 3%
-    const counts = (total: bigint) => ({ good: total - (total * BigInt(errorsPerMille)) / 1000n, total });
+    // Every 50th SLO at 2% errors (20x a 0.1% budget: pages), every 10th at 0.4% (4x: a ticket), the rest at 0-0.05%.
+    const perMillion = i % 50 === 0 ? 20_000 : i % 10 === 0 ? 4000 : (i * 37) % 500;
+    const counts = (total: bigint) => ({ good: total - (total * BigInt(perMillion)) / 1_000_000n, total });
     const windows = new Map(plan.windows.map((w) => [w, counts(BigInt(w / 60) * 100n)]));
     const e = evaluate(slo, plan, { windows, period: counts(4_320_000n) }, now);
     const stepped = step(slo, [], e);

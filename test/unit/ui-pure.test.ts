@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequest, parseTimeRange, rangeParams, stepFor } from '../../slo-engine/ui/time-range.ts';
+import { BadRequest, linkParams, parseTimeRange, rangeParams, stepFor } from '../../slo-engine/ui/time-range.ts';
 import { deliveryOutcomes, deriveStatus, sloTenant, staleAfterSeconds, type NotificationAttempt, type StatusInput } from '../../slo-engine/ui/data/derived.ts';
 import { applyListQuery, listParams, parseListQuery, tierPressure } from '../../slo-engine/ui/list-query.ts';
 import type { SloRow } from '../../slo-engine/ui/data/slo-list.ts';
@@ -11,13 +11,13 @@ const NOW = Date.parse('2026-05-10T12:00:00Z') / 1000;
 
 describe('time range from the query string', () => {
   it('takes a preset relative to now, the default without one', () => {
-    expect(parseTimeRange({ range: '1h' }, NOW)).toEqual({ from: NOW - 3600, to: NOW, preset: '1h', step: 60 });
-    expect(parseTimeRange({}, NOW, '6h')).toMatchObject({ from: NOW - 21_600, preset: '6h' });
+    expect(parseTimeRange({ range: '1h' }, NOW)).toEqual({ from: NOW - 3600, to: NOW, preset: '1h', step: 60, explicit: true });
+    expect(parseTimeRange({}, NOW, '6h')).toEqual({ from: NOW - 21_600, to: NOW, preset: '6h', step: 60 });
     expect(parseTimeRange({ range: '24h' }, NOW).preset).toBe('1d');
   });
 
   it('takes an absolute from/to in ISO or epoch seconds, to defaulting to now', () => {
-    expect(parseTimeRange({ from: '2026-05-10T10:00:00Z', to: String(NOW) }, NOW)).toEqual({ from: NOW - 7200, to: NOW, step: 60 });
+    expect(parseTimeRange({ from: '2026-05-10T10:00:00Z', to: String(NOW) }, NOW)).toEqual({ from: NOW - 7200, to: NOW, step: 60, explicit: true });
     expect(parseTimeRange({ from: '2026-05-09T12:00:00Z' }, NOW)).toMatchObject({ from: NOW - 86_400, to: NOW });
   });
 
@@ -49,8 +49,10 @@ describe('time range from the query string', () => {
     expect(bad({ from: '2020-01-01T00:00:00Z' })).toMatch(/longer than 400 days/);
   });
 
-  it('goes back into a URL that shows the same range', () => {
+  it('goes back into a URL that shows the same range; links carry it only when the URL chose it', () => {
     expect(rangeParams(parseTimeRange({ range: '6h' }, NOW))).toEqual({ range: '6h' });
+    expect(linkParams(parseTimeRange({ range: '6h' }, NOW))).toEqual({ range: '6h' });
+    expect(linkParams(parseTimeRange({}, NOW, '6h'))).toEqual({});
     expect(rangeParams(parseTimeRange({ from: String(NOW - 60), to: String(NOW) }, NOW))).toEqual({ from: '2026-05-10T11:59:00Z', to: '2026-05-10T12:00:00Z' });
   });
 });

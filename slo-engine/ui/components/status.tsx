@@ -7,7 +7,7 @@ import { agoText, burnText, pct } from './format.ts';
 
 export function StateBadges({ status, evaluatedAt, now }: { status: SloStatus; evaluatedAt: number | null; now: number }) {
   return (
-    <span class="badges" data-state={status.state} data-states={status.states.join(' ')}>
+    <span class="badges">
       {status.alerts.map((a) => (
         <span class={`badge ${a.status}`} title={a.since ? `since ${new Date(a.since * 1000).toISOString()}` : undefined}>
           {a.kind} {a.status}
@@ -25,31 +25,34 @@ export function StateBadges({ status, evaluatedAt, now }: { status: SloStatus; e
   );
 }
 
-/** Budget remaining: a bar of what is left (empty and red when overspent) and the number. */
+/**
+ * Budget remaining: a native <meter> (green above half, amber above a fifth, red below; empty when
+ * overspent) and the number. A few dozen bytes a row, which matters with a thousand rows.
+ */
 export function BudgetBar({ remaining }: { remaining: number | null }) {
   const level = remaining === null ? 'none' : remaining > 0.5 ? 'good' : remaining > 0.2 ? 'warn' : 'bad';
-  const width = remaining === null ? 0 : Math.max(0, Math.min(1, remaining)) * 100;
+  const value = remaining === null ? 0 : Math.max(0, Math.min(1, remaining));
   return (
     <span class={`budget ${level}`}>
-      <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
-        <rect class="track" x="0" y="0" width="100" height="8" />
-        <rect class="fill" x="0" y="0" width={width.toFixed(1)} height="8" />
-      </svg>
+      <meter min={0} max={1} low={0.2} high={0.5} optimum={1} value={Number(value.toFixed(3))} aria-label="budget remaining"></meter>
       <span class="num">{pct(remaining, 1)}</span>
     </span>
   );
 }
 
-/** Each tier: long and short window burn rates against the factor both must exceed. */
+/** Each tier: long and short window burn rates against the factor both must exceed to fire. */
 export function TierBurns({ tiers }: { tiers: readonly TierNow[] }) {
   return (
     <span class="tiers">
       {tiers.map((t) => {
         const pressure = tierPressure(t);
-        const hot = pressure !== null && pressure > 1 ? ' hot' : pressure !== null && pressure > 0.5 ? ' warm' : '';
+        const heat = pressure !== null && pressure > 1 ? 'tier hot' : pressure !== null && pressure > 0.5 ? 'tier warm' : 'tier';
         return (
-          <span class={`tier${hot}`} title={`${t.severity} ${t.windows}: fires when both windows burn faster than ${t.factor}× (${t.condition || 'not evaluated'})`}>
-            <span class="sev">{t.severity}</span> <span class="win">{t.windows}</span> {burnText(t.burnLong)} · {burnText(t.burnShort)} <span class="thr">/ {burnText(t.factor)}</span>
+          <span class={heat}>
+            <i>
+              {t.severity} {t.windows}
+            </i>
+            {burnText(t.burnLong)} · {burnText(t.burnShort)} / {burnText(t.factor)}
           </span>
         );
       })}

@@ -2,7 +2,7 @@
 // each service linking to its SLOs.
 import type { Viewer } from '../access/viewer.ts';
 import { KIND_NAMES, type RedTotals, type ServiceRed } from '../data/service-red.ts';
-import { rangeParams, type TimeRange } from '../time-range.ts';
+import { linkParams, type TimeRange } from '../time-range.ts';
 import { Layout } from '../components/layout.tsx';
 import { TimePicker } from '../components/time-picker.tsx';
 import { countText, msText, pct, queryString } from '../components/format.ts';
@@ -33,7 +33,7 @@ function RedCells({ r, seconds }: { r: RedTotals; seconds: number }) {
 
 export function ServicesPage(p: ServicesProps) {
   const seconds = p.range.to - p.range.from;
-  const range = rangeParams(p.range);
+  const range = linkParams(p.range);
   const showTenant = p.services.some((s) => s.tenant !== '');
   const cols = showTenant ? 10 : 9;
   return (

@@ -3,7 +3,7 @@
 // maintenance windows, and the spec the engine runs.
 import type { Viewer } from '../access/viewer.ts';
 import type { SloDetail } from '../data/slo-detail.ts';
-import { rangeParams } from '../time-range.ts';
+import { linkParams } from '../time-range.ts';
 import { burndownChart, latencyChart, requestsChart, sliChart, tierCharts } from '../charts.ts';
 import { Layout } from '../components/layout.tsx';
 import { TimePicker } from '../components/time-picker.tsx';
@@ -43,7 +43,7 @@ export function SloDetailPage({ viewer, detail: d, specYaml, now }: SloDetailPro
       <div class="page-head">
         <div>
           <p class="crumbs">
-            <a href={`/${queryString(rangeParams(d.range))}`}>SLOs</a> / <a href={`/${queryString({ service: r.service, ...rangeParams(d.range) })}`}>{r.service}</a>
+            <a href={`/${queryString(linkParams(d.range))}`}>SLOs</a> / <a href={`/${queryString({ service: r.service, ...linkParams(d.range) })}`}>{r.service}</a>
           </p>
           <h1>{r.name}</h1>
           <p class="sub">
@@ -136,7 +136,7 @@ export function SloDetailPage({ viewer, detail: d, specYaml, now }: SloDetailPro
         <Chart spec={latencyChart(d)} />
       </section>
       <p class="note">
-        Service <a href={`/services${queryString(rangeParams(d.range))}`}>{r.service}</a>, span kinds {d.red.kinds.map((k) => KIND_NAMES[k]).join(', ')}.
+        Service <a href={`/services${queryString(linkParams(d.range))}`}>{r.service}</a>, span kinds {d.red.kinds.map((k) => KIND_NAMES[k]).join(', ')}.
       </p>
       {d.maintenance.length ? (
         <section>

@@ -4,7 +4,7 @@ import type { Viewer } from '../access/viewer.ts';
 import { SLO_STATES } from '../data/derived.ts';
 import type { SloRow } from '../data/slo-list.ts';
 import { SORTS, listParams, type ListQuery } from '../list-query.ts';
-import { rangeParams, type TimeRange } from '../time-range.ts';
+import { linkParams, type TimeRange } from '../time-range.ts';
 import { Layout } from '../components/layout.tsx';
 import { TimePicker } from '../components/time-picker.tsx';
 import { BudgetBar, StateBadges, TierBurns } from '../components/status.tsx';
@@ -41,7 +41,7 @@ function Filters({ all, query, range }: { all: SloRow[]; query: ListQuery; range
   const services = [...new Set(all.map((r) => r.service))].sort();
   return (
     <form method="get" class="filters" data-autosubmit="true">
-      {Object.entries(rangeParams(range)).map(([k, v]) => (
+      {Object.entries(linkParams(range)).map(([k, v]) => (
         <input type="hidden" name={k} value={v} />
       ))}
       <input type="search" name="q" value={query.q} placeholder="Filter by text" aria-label="text filter" />
@@ -75,7 +75,7 @@ function Filters({ all, query, range }: { all: SloRow[]; query: ListQuery; range
 
 export function SloListPage(p: SloListProps) {
   const keep = { ...listParams(p.query) };
-  const rangeQuery = queryString(rangeParams(p.range));
+  const rangeQuery = queryString(linkParams(p.range));
   const showTenant = p.all.some((r) => r.tenant !== '');
   return (
     <Layout title="SLOs" nav="slos" viewer={p.viewer} refreshSeconds={p.refreshSeconds}>
@@ -94,7 +94,7 @@ export function SloListPage(p: SloListProps) {
             <th>Objective</th>
             <th>SLI</th>
             <th>Budget remaining</th>
-            <th>Burn rate (long · short / threshold)</th>
+            <th title="A tier fires when both its long and its short window burn faster than its threshold">Burn rate (long · short / threshold)</th>
             <th>State</th>
           </tr>
         </thead>
@@ -113,7 +113,7 @@ export function SloListPage(p: SloListProps) {
                   {r.name !== r.id ? <small class="id">{r.id}</small> : null}
                 </td>
                 <td>
-                  <a href={queryString({ ...keep, ...rangeParams(p.range), service: r.service })}>{r.service}</a>
+                  <a href={queryString({ ...keep, ...linkParams(p.range), service: r.service })}>{r.service}</a>
                 </td>
                 {showTenant ? <td>{r.tenant || '–'}</td> : null}
                 <td>
