@@ -3,7 +3,7 @@
 // the alert timeline with notifications, and the maintenance windows in view.
 import type { Clickhouse } from '../../../storage/client.ts';
 import { SPAN_KINDS, type MaintenanceWindow, type Slo } from '../../model.ts';
-import { periodRange } from '../../math/windows.ts';
+import { evaluationPlan } from '../../math/windows.ts';
 import { stepFor, type TimeRange } from '../time-range.ts';
 import { listSlos, type SloRow } from './slo-list.ts';
 import { budgetSeries, firstEvaluation, windowSeries, type BudgetSeries, type WindowSeries } from './slo-series.ts';
@@ -33,10 +33,11 @@ function redKinds(slo: Slo): number[] {
 
 export async function sloDetail(ch: Clickhouse, slo: Slo, range: TimeRange, options: { now: number; staleAfter: number }): Promise<SloDetail> {
   const { now } = options;
-  const [row] = await listSlos(ch, [slo], { now, staleAfter: options.staleAfter, recentSince: range.from });
-  const periodStart = row!.periodStart ?? periodRange(slo.period, now).start;
+  // The period as the engine's evaluation at `now` sees it (its window end, not now itself).
+  const periodStart = evaluationPlan(slo, now).periodStart;
+  const [[row], first] = await Promise.all([listSlos(ch, [slo], { now, staleAfter: options.staleAfter, recentSince: range.from }), firstEvaluation(ch, slo.id, periodStart)]);
   // A history shorter than the period would be a sliver at the right edge: start at its first evaluation.
-  const burnFrom = (await firstEvaluation(ch, slo.id, periodStart)) ?? periodStart;
+  const burnFrom = first ?? periodStart;
   const burnTo = Math.max(now, burnFrom + 60);
   const burnStep = stepFor(burnTo - burnFrom);
   const kinds = redKinds(slo);
