@@ -93,7 +93,7 @@ ${CLICKHOUSE_USAGE}`,
     const metrics = createSloMetrics();
     let ready = false;
     const { config: httpConfig, tokens } = http!;
-    const app = createServer(engine, slos, metrics, async () => ready && (await ch.ping().catch(() => false)), { tokens, ui: { ch, intervalSeconds: interval! } });
+    const app = createServer(engine, slos, metrics, async () => ready && (await ch.ping().catch(() => false)), { tokens, ui: { ch, intervalSeconds: interval!, log } });
     const server = serve({ fetch: app.fetch, port: httpConfig.port, hostname: httpConfig.host });
     const shownHost = httpConfig.host.includes(':') ? `[${httpConfig.host}]` : httpConfig.host;
     log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${values.interval}, channels [${router.ids().join(', ')}], UI and API http://${shownHost}:${httpConfig.port}/${tokens.length ? ` (${tokens.length} token(s))` : ''}`);

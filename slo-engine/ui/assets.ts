@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
+import type { AppEnv } from './access/viewer.ts';
 
 const require = createRequire(import.meta.url);
 const OWN = join(import.meta.dirname, 'assets');
@@ -46,7 +47,7 @@ export function assetUrl(name: AssetName): string {
   return `${ASSET_PREFIX}${name}?v=${assets().get(name)!.hash}`;
 }
 
-export function mountAssets(app: Hono<any>): void {
+export function mountAssets(app: Hono<AppEnv>): void {
   app.get(`${ASSET_PREFIX}:name`, (c) => {
     const asset = assets().get(c.req.param('name'));
     if (!asset) return c.text('no such asset', 404);

@@ -27,6 +27,8 @@ export interface UiOptions {
   clock?: () => number;
   /** Seconds between refreshes of the list (default 30). */
   refreshSeconds?: number;
+  /** Where a failed page's cause goes (the engine's log); the viewer sees only that it failed. */
+  log?: (line: string) => void;
 }
 
 /** The viewer the access middleware set; a page reached without one is a bug, not an open door. */
@@ -52,8 +54,9 @@ export function mountUi(app: Hono<AppEnv>, slos: readonly Slo[], options: UiOpti
       return await handler(c, viewer, Math.floor(clock() / 1000));
     } catch (err) {
       if (err instanceof BadRequest) return renderPage(c, <ErrorPage viewer={viewer} title="Bad request" message={err.message} />, 400);
-      const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-      return renderPage(c, <ErrorPage viewer={viewer} title="Data unavailable" message={`Reading ClickHouse failed: ${message}`} />, 503);
+      // The cause may name internal addresses: it goes to the log, not to every viewer.
+      options.log?.(`ui: ${c.req.method} ${c.req.path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      return renderPage(c, <ErrorPage viewer={viewer} title="Data unavailable" message="Reading ClickHouse failed; the engine's log has the cause. Try again in a moment." />, 503);
     }
   };
 

@@ -5,6 +5,8 @@ import { createSession, matchToken, tokenKeys, verifySession } from '../../slo-e
 import { accessProblems, isLoopback } from '../../slo-engine/ui/access/config.ts';
 import { safeNext, SESSION_COOKIE } from '../../slo-engine/ui/access/access.tsx';
 import { httpAccessFrom } from '../../cli/commands/slo-engine.ts';
+import { connectClickhouse } from '../../storage/client.ts';
+import { freePort } from '../../storage/local-clickhouse.ts';
 import { ConfigError } from '../../cli/config-error.ts';
 import { sloFromYaml } from './slo-fixtures.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -197,5 +199,24 @@ describe('docker-compose.yml', () => {
     const { config, tokens } = httpAccessFrom({ host: flag('--host'), port: flag('--port') }, substituted);
     expect(config.host).toBe('0.0.0.0');
     expect(tokens.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the UI when ClickHouse does not answer', () => {
+  it('answers 503 saying so, and logs the cause instead of showing it', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const ch = connectClickhouse({ url, username: 'default', password: '', database: 'x' }, { requestTimeoutMs: 2000 });
+    const logged: string[] = [];
+    const app = createServer(engine, slos, createSloMetrics(), async () => true, { ui: { ch, intervalSeconds: 30, log: (l) => logged.push(l) } });
+    for (const path of ['/', '/slos/ours', '/services']) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(503);
+      const html = await res.text();
+      expect(html).toContain('Reading ClickHouse failed');
+      expect(html).not.toContain('127.0.0.1');
+    }
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toMatch(/^ui: GET \/: .*ECONNREFUSED/);
+    await ch.close();
   });
 });
