@@ -14,6 +14,7 @@
   };
   const utc = (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
   const pad = (n) => String(n).padStart(2, '0');
+  const TIME_INCRS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
   /** 24-hour UTC tick labels; the date too when the range spans more than a day. */
   const timeTicks = (spec) => (u, ticks) =>
     ticks.map((t) => {
@@ -55,7 +56,8 @@
       plugins: [bandsPlugin(spec.bands)],
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: () => [spec.from, spec.to] } },
-      axes: [{ values: timeTicks(spec) }, { size: 64, values: (u, ticks) => ticks.map((t) => fmt(t)) }],
+      // Whole minutes at least: the labels say HH:MM.
+      axes: [{ values: timeTicks(spec), incrs: TIME_INCRS }, { size: 64, values: (u, ticks) => ticks.map((t) => fmt(t)) }],
       series: [
         { value: (u, ts) => (ts == null ? '–' : new Date(ts * 1e3).toISOString().slice(0, 16).replace('T', ' ')) },
         ...spec.series.map((s) => ({
