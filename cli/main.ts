@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.ts';
+import { exitWithParent } from '../runtime/exit-with-parent.ts';
 
 export interface Command {
   summary: string;
@@ -15,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import('./commands/validate.ts'),
   status: () => import('./commands/status.ts'),
   backtest: () => import('./commands/backtest.ts'),
+  sql: () => import('./commands/sql.ts'),
   demo: () => import('./commands/demo.ts'),
   'webhook-sink': () => import('./commands/webhook-sink.ts'),
 };
@@ -25,12 +28,33 @@ async function help(): Promise<string> {
     const { command } = await load();
     lines.push(`  ${name.padEnd(14)} ${command.summary}`);
   }
-  lines.push('', 'Run `burnrate <command> --help` for its options.');
+  lines.push('', 'Run `burnrate <command> --help` for its options, `burnrate --version` for the version.');
   return lines.join('\n');
 }
 
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** A reader that closed its end (`burnrate status | head`) ends the command quietly, as Unix tools do. */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedOutput();
+  exitWithParent();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(`burnrate ${version()} (Node ${process.versions.node})`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(await help());
     return name ? 0 : 2;

@@ -1,4 +1,4 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type DataFormat } from '@clickhouse/client';
 import type { Readable } from 'node:stream';
 import type { ClickhouseConfig } from './config.ts';
 import { identifier, type SqlFragment } from './sql.ts';
@@ -13,6 +13,8 @@ export interface Clickhouse {
   command(statement: SqlFragment | string): Promise<void>;
   /** Runs a SELECT and returns its rows as objects (JSONEachRow; 64-bit integers arrive as strings). */
   query<T = Record<string, unknown>>(statement: SqlFragment | string): Promise<T[]>;
+  /** Runs any statement and returns the server's output as text, in `format` unless the statement names one. */
+  queryText(statement: string, format: string): Promise<string>;
   /** Inserts rows given as objects. */
   insertJson(table: string, rows: readonly object[]): Promise<void>;
   /** Inserts pre-encoded rows (one stream or buffer) in the named format. */
@@ -56,6 +58,12 @@ export function connectClickhouse(config: ClickhouseConfig, options: ClickhouseO
     async query<T>(statement: SqlFragment | string) {
       const rs = await client.query({ query: text(statement), format: 'JSONEachRow' });
       return (await rs.json()) as T[];
+    },
+    async queryText(statement, format) {
+      const result = await client.exec({ query: statement, clickhouse_settings: { default_format: format as DataFormat } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
     },
     async insertJson(table, rows) {
       if (rows.length === 0) return;

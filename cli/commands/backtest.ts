@@ -1,7 +1,7 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
 import { ConfigError } from '../config-error.ts';
-import { connectClickhouse } from '../../storage/client.ts';
+import { connectChecked } from '../clickhouse-connect.ts';
 import { iso, loadSlosOrThrow, parseTime } from '../../slo-engine/cli-support.ts';
 import { backtest } from '../../slo-engine/backtest.ts';
 import { parseDuration } from '../../slo-engine/math/duration.ts';
@@ -49,7 +49,7 @@ ${CLICKHOUSE_USAGE}`,
     }
     if (problems.length) throw new ConfigError(problems);
     const config = clickhouseFromFlags(values);
-    const ch = connectClickhouse(config);
+    const ch = await connectChecked(config);
     try {
       const result = await backtest(ch, slos, { from: from!, to: to!, stepSeconds: step! });
       if (values.json) {

@@ -1,6 +1,7 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
+import { ensureDatabase } from '../../storage/client.ts';
+import { connectChecked } from '../clickhouse-connect.ts';
 import { migrate } from '../../storage/migrate.ts';
 
 export const command: Command = {
@@ -9,8 +10,8 @@ export const command: Command = {
   async run(args) {
     const { values } = parseFlags(args, CLICKHOUSE_OPTIONS);
     const config = clickhouseFromFlags(values);
+    const ch = await connectChecked(config);
     await ensureDatabase(config);
-    const ch = connectClickhouse(config);
     try {
       const result = await migrate(ch, undefined, (line) => console.log(line));
       console.log(`database ${config.database}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already applied`);

@@ -1,7 +1,7 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
 import { ConfigError } from '../config-error.ts';
-import { connectClickhouse } from '../../storage/client.ts';
+import { connectChecked } from '../clickhouse-connect.ts';
 import { applyRetention } from '../../storage/retention.ts';
 
 export const command: Command = {
@@ -16,12 +16,12 @@ ${CLICKHOUSE_USAGE}`,
   async run(args) {
     const { values } = parseFlags(args, { ...CLICKHOUSE_OPTIONS, days: { type: 'string' }, 'dry-run': { type: 'boolean' } });
     const config = clickhouseFromFlags(values);
-    const raw = values.days ?? process.env.RETENTION_DAYS;
+    const raw = values.days ?? (process.env.RETENTION_DAYS || undefined);
     if (raw === undefined) throw new ConfigError(['--days: required (how many days to keep, e.g. --days 30); nothing was deleted']);
     const days = Number(raw);
     if (!Number.isInteger(days) || days < 1) throw new ConfigError([`--days: must be a positive integer, got "${raw}"`]);
     const dryRun = values['dry-run'] === true;
-    const ch = connectClickhouse(config);
+    const ch = await connectChecked(config);
     try {
       const result = await applyRetention(ch, days, { dryRun });
       for (const d of result.dropped) console.log(`${dryRun ? 'would drop' : 'dropped'} ${d.table} partition ${d.partition}`);

@@ -1,6 +1,7 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { connectClickhouse, type Clickhouse } from '../../storage/client.ts';
+import type { Clickhouse } from '../../storage/client.ts';
+import { connectChecked } from '../clickhouse-connect.ts';
 import { ident, sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
 import { inSet } from '../../slo-engine/sli/sql-set.ts';
@@ -38,7 +39,7 @@ ${CLICKHOUSE_USAGE}`,
     const now = Math.floor(Date.now() / 1000);
     const at = values.at ? parseTime(values.at, now, '--at') : now;
     const fromFiles = values.slos ? loadSlosOrThrow(values.slos) : undefined;
-    const ch = connectClickhouse(config);
+    const ch = await connectChecked(config);
     try {
       const slos = fromFiles ?? (await storedSlos(ch));
       // Counting missing minutes makes status work without a running engine (idempotent with it).

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { EmbeddedEngine } from './engine.ts';
 import { createFront } from './http-front.ts';
 import { loadUsers } from './users.ts';
+import { exitWithParent } from '../../runtime/exit-with-parent.ts';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' }, port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } } });
 if (!values.dir) {
@@ -29,6 +30,7 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+exitWithParent();
 
 server.keepAliveTimeout = 10_000;
 server.listen(Number(values.port), values.host, () => {
