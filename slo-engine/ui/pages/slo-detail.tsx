@@ -1,6 +1,7 @@
 // One SLO: current numbers and state, the burndown, SLI and burn per tier against its threshold,
 // the alert timeline with every notification and how its delivery ended, the service's traffic,
 // maintenance windows, and the spec the engine runs.
+import type { Child } from 'hono/jsx';
 import type { Viewer } from '../access/viewer.ts';
 import type { SloDetail } from '../data/slo-detail.ts';
 import { linkParams } from '../time-range.ts';
@@ -9,6 +10,7 @@ import { Layout } from '../components/layout.tsx';
 import { TimePicker } from '../components/time-picker.tsx';
 import { Chart } from '../components/chart.tsx';
 import { TimelineLanes } from '../components/timeline.tsx';
+import { AlertEvents } from '../components/alert-events.tsx';
 import { BudgetBar, StateBadges, TierBurns } from '../components/status.tsx';
 import { KIND_NAMES } from '../data/service-red.ts';
 import { agoText, pct, queryString, utcText } from '../components/format.ts';
@@ -21,11 +23,11 @@ export interface SloDetailProps {
   now: number;
 }
 
-function Stat({ label, children }: { label: string; children: unknown }) {
+function Stat({ label, children }: { label: string; children?: Child }) {
   return (
     <div class="stat">
       <span class="label">{label}</span>
-      <span class="value">{children as never}</span>
+      <span class="value">{children}</span>
     </div>
   );
 }
@@ -80,56 +82,7 @@ export function SloDetailPage({ viewer, detail: d, specYaml, now }: SloDetailPro
       <section>
         <h2>Alert timeline</h2>
         <TimelineLanes timeline={d.timeline} from={d.range.from} to={d.range.to} maintenance={d.maintenance} />
-        <table class="events" data-testid="notifications">
-          <thead>
-            <tr>
-              <th>Time (UTC)</th>
-              <th>Alert</th>
-              <th>Event</th>
-              <th>Channel</th>
-              <th>Delivery</th>
-              <th>HTTP</th>
-              <th>Attempts</th>
-              <th>Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...d.timeline.transitions.map((t) => ({ at: t.at, order: 0, t })), ...d.timeline.notifications.map((n) => ({ at: n.at, order: 1, n }))]
-              .sort((a, b) => a.at - b.at || a.order - b.order)
-              .map((e) =>
-                'n' in e && e.n ? (
-                  <tr class={`notification ${e.n.outcome}`} data-outcome={e.n.outcome}>
-                    <td>{utcText(e.n.at)}</td>
-                    <td>{e.n.kind}</td>
-                    <td>{e.n.event} notification</td>
-                    <td>{e.n.channel.split(':')[0]}</td>
-                    <td>
-                      <span class={`badge delivery ${e.n.outcome}`}>{e.n.outcome}</span>
-                    </td>
-                    <td>{e.n.httpStatus || '–'}</td>
-                    <td>{e.n.attempts || '–'}</td>
-                    <td class="err">{e.n.error}</td>
-                  </tr>
-                ) : 't' in e && e.t ? (
-                  <tr class={`transition ${e.t.status}`}>
-                    <td>{utcText(e.t.at)}</td>
-                    <td>{e.t.kind}</td>
-                    <td>
-                      <span class={`badge ${e.t.status}`}>{e.t.status}</span>
-                    </td>
-                    <td colspan={5}></td>
-                  </tr>
-                ) : null,
-              )}
-            {d.timeline.transitions.length + d.timeline.notifications.length === 0 ? (
-              <tr>
-                <td colspan={8} class="empty">
-                  No transitions or notifications in this range.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
+        <AlertEvents timeline={d.timeline} />
       </section>
       <section class="charts">
         <Chart spec={requestsChart(d)} />
