@@ -31,7 +31,11 @@ const RUNS = Number(values.runs);
 const require = createRequire(import.meta.url);
 const CHARTJS = join(import.meta.dirname, '../node_modules/chart.js/dist/chart.umd.min.js');
 const libFile = (lib: 'uplot' | 'chartjs') => (lib === 'uplot' ? require.resolve('uplot/dist/uPlot.iife.min.js') : CHARTJS);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Median of the measured values (a run without a first-contentful-paint entry gives NaN and is left out). */
+const median = (xs: number[]) => {
+  const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return ok.length ? ok[Math.floor(ok.length / 2)]! : Number.NaN;
+};
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));

@@ -88,14 +88,14 @@ export function SloListPage(p: SloListProps) {
       <table class="slos" data-live="table">
         <thead>
           <tr>
-            <th>SLO</th>
-            <th>Service</th>
-            {showTenant ? <th>Tenant</th> : null}
-            <th>Objective</th>
-            <th>SLI</th>
-            <th>Budget remaining</th>
-            <th title="A tier fires when both its long and its short window burn faster than its threshold">Burn rate (long · short / threshold)</th>
-            <th>State</th>
+            <th class="w-slo">SLO</th>
+            <th class="w-service">Service</th>
+            {showTenant ? <th class="w-tenant">Tenant</th> : null}
+            <th class="w-objective">Objective</th>
+            <th class="w-sli">SLI</th>
+            <th class="w-budget">Budget remaining</th>
+            <th class="w-burn" title="A tier fires when both its long and its short window burn faster than its threshold">Burn rate (long · short / threshold)</th>
+            <th class="w-state">State</th>
           </tr>
         </thead>
         <tbody>
