@@ -19,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=check /app/bin ./bin
 COPY --from=check /app/cli ./cli
+COPY --from=check /app/auth ./auth
 COPY --from=check /app/collector ./collector
 COPY --from=check /app/slo-engine ./slo-engine
 COPY --from=check /app/storage ./storage

@@ -12,6 +12,7 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   migrate: () => import('./commands/migrate.ts'),
   collector: () => import('./commands/collector.ts'),
+  spool: () => import('./commands/spool.ts'),
   retention: () => import('./commands/retention.ts'),
   'slo-engine': () => import('./commands/slo-engine.ts'),
   validate: () => import('./commands/validate.ts'),

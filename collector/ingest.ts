@@ -1,8 +1,8 @@
-import type { DecodeLimits, DecodeOptions } from './rows/types.ts';
+import { storableTimes, type DecodeLimits, type DecodeOptions, type TimeWindow } from './rows/types.ts';
 import type { Insertable, SignalSpec } from './signals/signal.ts';
 import type { CollectorTelemetry } from './telemetry.ts';
 import type { EncodedRows } from './writer/batch-writer.ts';
-import { QueueFullError, ShuttingDownError, StorageUnavailableError } from './writer/errors.ts';
+import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailableError } from './writer/errors.ts';
 
 /** Where accepted rows go: the in-memory batch writer, or the disk spool in front of it. */
 export interface RowSink {
@@ -22,20 +22,28 @@ export interface Ingestor {
 
 /**
  * The one ingest path both transports share: decode (PayloadError → 400), write through the
- * sink (acknowledged only when it resolves), count everything.
+ * sink (acknowledged only when it resolves), count everything. Rows ClickHouse refuses for their
+ * content while the rest of the request was stored become an OTLP partial success; when nothing
+ * was stored the RowsRefusedError goes up (400: retrying the same request cannot help).
+ * `acceptedTimes` gives the window of item times at the moment a request arrives (an injected clock).
  */
-export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, limits: DecodeLimits): Ingestor {
+export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, limits: DecodeLimits, acceptedTimes: () => TimeWindow = storableTimes): Ingestor {
   return {
     async ingest(signal, body, encoding, tenant) {
-      const { batches, accepted, rejected, errorMessage } = decodeAndEncode(signal, body, encoding, { tenant, limits });
+      const decoded = decodeAndEncode(signal, body, encoding, { tenant, limits, times: acceptedTimes() });
+      let { accepted, rejected, errorMessage } = decoded;
       telemetry.received.inc({ signal: signal.signal }, accepted + rejected);
       if (rejected > 0) telemetry.rejected.inc({ signal: signal.signal, reason: 'invalid' }, rejected);
       if (accepted > 0) {
         try {
-          await sink.write(batches);
+          await sink.write(decoded.batches);
         } catch (err) {
-          telemetry.rejected.inc({ signal: signal.signal, reason: rejectionReason(err) }, accepted);
-          throw err;
+          const partly = err instanceof RowsRefusedError && err.rows < accepted;
+          telemetry.rejected.inc({ signal: signal.signal, reason: rejectionReason(err) }, partly ? err.rows : accepted);
+          if (!partly) throw err;
+          accepted -= err.rows;
+          rejected += err.rows;
+          errorMessage = [errorMessage, `${err.rows} ${signal.items} refused by ClickHouse: ${err.message}`].filter(Boolean).join('; ');
         }
         telemetry.accepted.inc({ signal: signal.signal }, accepted);
       }
@@ -52,7 +60,7 @@ export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, lim
  */
 export function decodeAndEncode(signal: SignalSpec<unknown>, body: Uint8Array, encoding: 'proto' | 'json', options: DecodeOptions): Insertable {
   if (encoding === 'proto' && signal.transcodeProto) return signal.transcodeProto(body, options);
-  const decoded = encoding === 'proto' ? signal.decodeProto(body, options) : signal.decodeJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), options);
+  const decoded = encoding === 'proto' ? signal.decodeProto(body, options) : signal.decodeJson(body, options);
   const accepted = signal.count(decoded.rows);
   return { batches: accepted > 0 ? signal.encode(decoded.rows) : [], accepted, rejected: decoded.rejected, errorMessage: decoded.errorMessage };
 }
@@ -61,5 +69,6 @@ function rejectionReason(err: unknown): string {
   if (err instanceof QueueFullError) return 'queue_full';
   if (err instanceof StorageUnavailableError) return 'storage_unavailable';
   if (err instanceof ShuttingDownError) return 'shutting_down';
+  if (err instanceof RowsRefusedError) return 'refused';
   return 'storage_error';
 }

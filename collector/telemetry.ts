@@ -20,7 +20,7 @@ export class CollectorTelemetry {
   });
   readonly rejected = new Counter({
     name: 'burnrate_collector_items_rejected_total',
-    help: 'Items not stored, by reason (invalid, queue_full, storage_unavailable, storage_error, shutting_down)',
+    help: 'Items not stored, by reason (invalid, refused by ClickHouse for their content, queue_full, storage_unavailable, storage_error, shutting_down)',
     labelNames: ['signal', 'reason'],
     registers: [this.registry],
   });
@@ -45,7 +45,7 @@ export class CollectorTelemetry {
   });
   readonly insertSeconds = new Histogram({
     name: 'burnrate_collector_insert_duration_seconds',
-    help: 'Time to insert one batch into ClickHouse, retries included',
+    help: 'Time of one successful ClickHouse insert',
     labelNames: ['table'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
@@ -62,13 +62,29 @@ export class CollectorTelemetry {
   });
   readonly spoolCorruptRecords = new Counter({
     name: 'burnrate_collector_spool_corrupt_records_total',
-    help: 'Spool segments found with a torn or corrupt tail (cut off) or unreadable (set aside) at replay',
+    help: 'Damaged regions skipped while reading spool segments (bad checksum, torn tail, damaged file header); the bytes are kept in DIR/damaged',
+    registers: [this.registry],
+  });
+  readonly spoolDamagedBytes = new Counter({
+    name: 'burnrate_collector_spool_damaged_bytes_total',
+    help: 'Bytes of the damaged regions skipped in spool segments',
+    registers: [this.registry],
+  });
+  readonly spoolSetAsideRecords = new Counter({
+    name: 'burnrate_collector_spool_set_aside_records_total',
+    help: 'Spool records ClickHouse refused for their own content, moved to DIR/rejected (burnrate spool list)',
+    labelNames: ['table'],
     registers: [this.registry],
   });
   readonly clickhouseErrors = new Counter({
     name: 'burnrate_collector_clickhouse_errors_total',
-    help: 'Failed ClickHouse insert attempts by error code (network when there was no answer)',
-    labelNames: ['code'],
+    help: 'Failed ClickHouse insert attempts by error code (network when there was no answer) and class (data, transient, environmental)',
+    labelNames: ['code', 'class'],
+    registers: [this.registry],
+  });
+  readonly clickhouseFailing = new Gauge({
+    name: 'burnrate_collector_clickhouse_failing',
+    help: '1 while ClickHouse inserts fail for a reason outside the rows (unavailable, auth, permissions, missing table, disk...), else 0',
     registers: [this.registry],
   });
 
@@ -83,8 +99,9 @@ export class CollectorTelemetry {
         this.rowsPerInsert.observe({ table }, rows);
         this.insertSeconds.observe({ table }, seconds);
       },
-      insertError: (_table, code) => this.clickhouseErrors.inc({ code }),
+      insertError: (_table, code, errorClass) => this.clickhouseErrors.inc({ code, class: errorClass }),
       queueBytes: (bytes) => this.queueBytes.set(bytes),
+      changed: (failing) => this.clickhouseFailing.set(failing ? 1 : 0),
     };
   }
 }

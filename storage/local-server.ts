@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { freePort, waitForQuery, type LocalClickhouse, type StartOptions } from './local-clickhouse.ts';
 import { join, resolve } from 'node:path';
 
@@ -140,8 +140,13 @@ export async function startLocalClickhouse(options: ServerStartOptions): Promise
     },
     async setPassword(user, password) {
       passwords[user] = password;
-      // The server re-reads users.xml by itself every few seconds.
-      writeFileSync(join(dir, 'users.xml'), usersXml(passwords));
+      // The server re-reads users.xml by itself every few seconds, when its mtime changed by at least a
+      // whole second (18.16): two changes within one second would look like one, so move the mtime on.
+      const file = join(dir, 'users.xml');
+      const before = statSync(file).mtimeMs;
+      writeFileSync(file, usersXml(passwords));
+      const next = new Date(Math.max(Date.now(), before + 2000));
+      utimesSync(file, next, next);
       await waitForQuery(url, user, password, 30_000);
     },
   };

@@ -1,14 +1,15 @@
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { EncodedRows } from '../writer/batch-writer.ts';
-import { parseRecords } from './record.ts';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { FILE_MAGIC, scanSegment, type DamagedRegion } from './scan.ts';
+import type { SpoolRecord } from './record.ts';
 
-// Segment files: `<16-digit sequence>.seg` in the spool directory, each starting with MAGIC and
-// followed by records (record.ts). Sequence order is write order. A segment that cannot be trusted
-// is renamed `<name>.corrupt` (bad magic) so it is kept for inspection but never replayed.
+// Segment files: `<16-digit sequence>.seg` in the spool directory, each starting with FILE_MAGIC and
+// followed by records (record.ts). Sequence order is write order. Damaged bytes found while reading
+// one are copied to `damaged/<segment>@<offset>.bin` for inspection; the segment itself is never
+// truncated or renamed, and is deleted once its intact records are inserted.
 
-export const MAGIC = Buffer.from('BRSPOOL1', 'latin1');
 const SEGMENT_NAME = /^(\d{16})\.seg$/;
+export const DAMAGED_DIR = 'damaged';
 
 export interface SegmentFile {
   seq: number;
@@ -34,14 +35,24 @@ export async function listSegments(dir: string): Promise<SegmentFile[]> {
   return segments.sort((a, b) => a.seq - b.seq);
 }
 
-/** Creates a segment and makes its directory entry durable, so an fsynced record cannot lose its file. */
+/**
+ * Creates a segment and makes its directory entry durable, so an fsynced record cannot lose its
+ * file. On any failure (a full disk fails the magic's write) the file is removed and the handle
+ * closed: a refused write leaves nothing behind.
+ */
 export async function createSegment(dir: string, seq: number): Promise<{ file: SegmentFile; handle: FileHandle }> {
   const path = segmentPath(dir, seq);
   const handle = await open(path, 'wx');
-  await handle.write(MAGIC);
-  await handle.datasync();
-  await syncDirectory(dir);
-  return { file: { seq, path, bytes: MAGIC.length }, handle };
+  try {
+    await handle.write(FILE_MAGIC);
+    await handle.datasync();
+    await syncDirectory(dir);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw err;
+  }
+  return { file: { seq, path, bytes: FILE_MAGIC.length }, handle };
 }
 
 export async function syncDirectory(dir: string): Promise<void> {
@@ -54,47 +65,46 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 export interface LoadedSegment {
-  records: EncodedRows[];
-  /** Bytes removed from the file (a torn or corrupt tail, or the whole file). */
-  discardedBytes: number;
-  /** What was wrong ('' when the file was intact). */
-  problem: string;
+  records: SpoolRecord[];
+  damaged: DamagedRegion[];
+  /** Where each damaged region's bytes were copied ('' when the copy failed). */
+  copies: string[];
+}
+
+/** Reads a segment's intact records; damaged regions are copied out for inspection (best effort). */
+export async function loadSegment(file: SegmentFile): Promise<LoadedSegment> {
+  const buf = await readFile(file.path);
+  const { records, damaged } = scanSegment(buf);
+  const copies: string[] = [];
+  for (const region of damaged) {
+    copies.push(await copyDamaged(file.path, buf.subarray(region.offset, region.offset + region.length), region.offset).catch(() => ''));
+  }
+  return { records, damaged, copies };
+}
+
+/** `damaged/<segment>@<offset>.bin` next to the segment; the same name again on a second read. */
+async function copyDamaged(segmentFile: string, bytes: Buffer, offset: number): Promise<string> {
+  const dir = join(segmentFile, '..', DAMAGED_DIR);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${basename(segmentFile)}@${offset}.bin`);
+  await writeFile(path, bytes);
+  return path;
 }
 
 /**
- * Reads a segment's records. A bad tail (torn write, bit rot) is cut off with `truncate`, so the
- * file holds only the good records and a later replay sees the same records without the warning.
- * A file without the magic is renamed `.corrupt`. The caller logs and counts `problem`.
+ * Keeps a whole segment for inspection in `damaged/` (a rename: no space needed). Used when a copy
+ * of its damaged bytes could not be written; its intact records were inserted and are not replayed.
  */
-export async function loadSegment(file: SegmentFile): Promise<LoadedSegment> {
-  const buf = await readFile(file.path);
-  if (buf.length < MAGIC.length && MAGIC.subarray(0, buf.length).equals(buf)) {
-    // Created but the magic never reached the disk: nothing was acknowledged from it.
-    return { records: [], discardedBytes: buf.length, problem: '' };
-  }
-  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-    await rename(file.path, `${file.path}.corrupt`);
-    return { records: [], discardedBytes: buf.length, problem: 'not a spool segment (bad magic); renamed to .corrupt' };
-  }
-  const parsed = parseRecords(buf, MAGIC.length);
-  if (parsed.tailProblem === '') return { records: parsed.records, discardedBytes: 0, problem: '' };
-  await truncate(file.path, parsed.goodBytes);
-  return {
-    records: parsed.records,
-    discardedBytes: buf.length - parsed.goodBytes,
-    problem: `${parsed.tailProblem}; kept ${parsed.records.length} record(s), cut ${buf.length - parsed.goodBytes} byte(s)`,
-  };
+export async function moveToDamaged(file: SegmentFile): Promise<string> {
+  const dir = join(file.path, '..', DAMAGED_DIR);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, basename(file.path));
+  await rename(file.path, target);
+  return target;
 }
 
 export async function deleteSegment(file: SegmentFile): Promise<void> {
   await unlink(file.path).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
   });
-}
-
-/** Moves a segment ClickHouse keeps refusing out of the replay set (kept for an operator). */
-export async function quarantineSegment(file: SegmentFile): Promise<string> {
-  const target = `${file.path}.rejected`;
-  await rename(file.path, target);
-  return target;
 }

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import type { Clickhouse } from '../../storage/client.ts';
-import { errorLabel } from '../../storage/errors.ts';
+import { classifyClickhouseError, describeClickhouseError, errorLabel, type ErrorClass } from '../../storage/errors.ts';
 import type { InsertTarget, TableSpec } from './table-spec.ts';
 import { RowBinaryWriter } from '../rows/row-binary.ts';
-import { QueueFullError, ShuttingDownError, StoragePermanentError, StorageUnavailableError } from './errors.ts';
+import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailableError } from './errors.ts';
+import { InsertHealth, type HealthObserver } from './health.ts';
+import { isolateFailures, type Failure } from './isolate.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 
 export interface BatchWriterOptions {
@@ -39,29 +41,38 @@ export const DEFAULT_BATCH_WRITER_OPTIONS: BatchWriterOptions = {
   retry: DEFAULT_RETRY,
 };
 
-/** Hooks for the collector's own metrics; the writer itself knows nothing of prom-client. */
-export interface WriterObserver {
+/** Hooks for the collector's own metrics and log lines; the writer itself knows nothing of prom-client. */
+export interface WriterObserver extends Partial<HealthObserver> {
   insertDone(table: string, rows: number, bytes: number, seconds: number): void;
-  insertError(table: string, code: string): void;
+  insertError(table: string, code: string, errorClass: ErrorClass): void;
   queueBytes(bytes: number): void;
 }
 
 const NOOP_OBSERVER: WriterObserver = { insertDone() {}, insertError() {}, queueBytes() {} };
+
+/** With inserts failing and none tried for this long, readiness re-checks with an empty insert. */
+const PROBE_AFTER_MS = 5_000;
 
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
 }
 
+/** One submission: a request's rows for one table (or one spool record), answered on its own. */
+interface Part {
+  body: Buffer;
+  rows: number;
+  waiter: Waiter;
+}
+
 interface Batch {
   spec: InsertTarget;
-  chunks: Buffer[];
+  parts: Part[];
   rows: number;
   /** Body bytes (what is sent). */
   bytes: number;
   /** Memory the bodies keep alive (what the queue bound counts; see heldBytes). */
   held: number;
-  waiters: Waiter[];
   timer?: NodeJS.Timeout;
   linger?: NodeJS.Timeout;
 }
@@ -101,12 +112,21 @@ export class BatchWriter {
   private readonly flushQueue: Batch[] = [];
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly health: InsertHealth;
+  private lastFailedSpec?: InsertTarget;
+  private probing?: Promise<Failure | undefined>;
 
   constructor(
     private readonly ch: Clickhouse,
     private readonly options: BatchWriterOptions = DEFAULT_BATCH_WRITER_OPTIONS,
     private readonly observer: WriterObserver = NOOP_OBSERVER,
-  ) {}
+  ) {
+    this.health = new InsertHealth({
+      changed: (failing) => observer.changed?.(failing),
+      failing: (cause, errorClass, sinceMs) => observer.failing?.(cause, errorClass, sinceMs),
+      recovered: (afterMs) => observer.recovered?.(afterMs),
+    });
+  }
 
   get queuedBytes(): number {
     return this.queued;
@@ -128,13 +148,29 @@ export class BatchWriter {
     this.observer.queueBytes(this.queued);
     return new Promise<void>((resolve, reject) => {
       const batch = this.batchFor(encoded.spec);
-      batch.chunks.push(encoded.body);
+      batch.parts.push({ body: encoded.body, rows: encoded.rows, waiter: { resolve, reject } });
       batch.rows += encoded.rows;
       batch.bytes += encoded.body.length;
       batch.held += held;
-      batch.waiters.push({ resolve, reject });
       if (batch.rows >= this.options.maxBatchRows || batch.bytes >= this.options.maxBatchBytes) this.seal(batch);
     });
+  }
+
+  /**
+   * Submits one request's batches (one per table) and settles once all are done. When some are
+   * refused for their content and the rest went in, rejects with one RowsRefusedError counting the
+   * refused rows (the caller answers a partial success); any other failure wins, since the client
+   * must then retry the request anyway.
+   */
+  async submitAll(batches: readonly EncodedRows[]): Promise<void> {
+    const outcomes = await Promise.allSettled(batches.map((b) => this.submitEncoded(b)));
+    const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+    if (errors.length === 0) return;
+    const other = errors.find((e) => !(e instanceof RowsRefusedError));
+    if (other) throw other;
+    const refused = errors as RowsRefusedError[];
+    if (refused.length === 1) throw refused[0];
+    throw new RowsRefusedError(refused.map((e) => e.message).join('; '), refused.reduce((sum, e) => sum + e.rows, 0));
   }
 
   /** Stops taking submissions and resolves once everything queued has been inserted or failed. */
@@ -153,7 +189,7 @@ export class BatchWriter {
   private batchFor(spec: InsertTarget): Batch {
     let batch = this.batches.get(spec.table);
     if (!batch) {
-      batch = { spec, chunks: [], rows: 0, bytes: 0, held: 0, waiters: [] };
+      batch = { spec, parts: [], rows: 0, bytes: 0, held: 0 };
       batch.timer = setTimeout(() => this.seal(batch!), this.options.flushIntervalMs);
       this.batches.set(spec.table, batch);
     }
@@ -199,34 +235,83 @@ export class BatchWriter {
   }
 
   private async insert(batch: Batch): Promise<void> {
-    // The request bodies are streamed as they are: concatenating them would hold every batch twice
-    // while it is sent (measured as peak RSS when a full queue drains after an outage).
-    const chunks = batch.chunks;
-    batch.chunks = [];
-    const started = process.hrtime.bigint();
-    const outcome = await withRetry(
-      () => this.ch.insertRaw(batch.spec.table, batch.spec.columns, batch.spec.format, Readable.from(chunks, { objectMode: false })),
-      this.options.retry,
-      (err) => this.observer.insertError(batch.spec.table, errorLabel(err)),
-    );
+    const parts = batch.parts;
+    batch.parts = [];
+    const outcome = await withRetry(() => this.send(batch.spec, parts), this.options.retry, (err, errorClass) => this.failedAttempt(batch.spec, err, errorClass));
     if (outcome.ok) {
-      this.observer.insertDone(batch.spec.table, batch.rows, batch.bytes, Number(process.hrtime.bigint() - started) / 1e9);
-      for (const w of batch.waiters) w.resolve();
+      for (const part of parts) part.waiter.resolve();
       return;
     }
-    const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-    const error = outcome.retryable
-      ? new StorageUnavailableError(`ClickHouse unavailable after ${outcome.attempts} attempt(s): ${firstLine(reason)}`, this.retryAfterSeconds())
-      : new StoragePermanentError(`ClickHouse refused the insert into ${batch.spec.table}: ${firstLine(reason)}`);
-    for (const w of batch.waiters) w.reject(error);
+    // Find the part(s) the failure belongs to; the others go in without them.
+    const first: Failure = { error: outcome.error, errorClass: outcome.errorClass };
+    const failed = parts.length === 1 ? new Map([[parts[0]!, first]]) : await isolateFailures(parts, first, (subset) => this.tryOnce(batch.spec, subset));
+    for (const part of parts) {
+      const failure = failed.get(part);
+      if (failure === undefined) part.waiter.resolve();
+      else part.waiter.reject(this.errorFor(batch.spec, part, failure));
+    }
+  }
+
+  /** One insert of `parts` as one body; throws what ClickHouse answered. */
+  private async send(spec: InsertTarget, parts: readonly Part[]): Promise<void> {
+    // The request bodies are streamed as they are: concatenating them would hold every batch twice
+    // while it is sent (measured as peak RSS when a full queue drains after an outage).
+    const started = process.hrtime.bigint();
+    const begun = this.health.begin();
+    await this.ch.insertRaw(spec.table, spec.columns, spec.format, Readable.from(parts.map((p) => p.body), { objectMode: false }));
+    let rows = 0;
+    let bytes = 0;
+    for (const part of parts) {
+      rows += part.rows;
+      bytes += part.body.length;
+    }
+    this.health.succeeded(begun);
+    if (parts.length > 0) this.observer.insertDone(spec.table, rows, bytes, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private async tryOnce(spec: InsertTarget, parts: readonly Part[]): Promise<Failure | undefined> {
+    try {
+      await this.send(spec, parts);
+      return undefined;
+    } catch (error) {
+      const errorClass = classifyClickhouseError(error);
+      this.failedAttempt(spec, error, errorClass);
+      return { error, errorClass };
+    }
+  }
+
+  private failedAttempt(spec: InsertTarget, error: unknown, errorClass: ErrorClass): void {
+    this.lastFailedSpec = spec;
+    this.health.failed(error, errorClass);
+    this.observer.insertError(spec.table, errorLabel(error), errorClass);
+  }
+
+  private errorFor(spec: InsertTarget, part: Part, failure: Failure): Error {
+    const cause = describeClickhouseError(failure.error);
+    if (failure.errorClass === 'data') return new RowsRefusedError(`ClickHouse refused ${part.rows} row(s) for ${spec.table}: ${cause}`, part.rows);
+    return new StorageUnavailableError(`ClickHouse did not take the rows for ${spec.table}: ${cause}`, this.retryAfterSeconds(), failure.errorClass);
+  }
+
+  /**
+   * False while inserts fail for a reason outside the rows. With no insert tried for a while (no
+   * traffic, or clients kept away by this very answer), an empty insert into the table that
+   * failed last re-checks credentials, database, table and permissions.
+   */
+  async ready(): Promise<boolean> {
+    if (!this.health.failing) return true;
+    const spec = this.lastFailedSpec;
+    if (spec === undefined || this.health.idleMs < PROBE_AFTER_MS) return false;
+    this.probing ??= this.tryOnce(spec, []).finally(() => (this.probing = undefined));
+    await this.probing;
+    return !this.health.failing;
+  }
+
+  /** Why inserts fail right now, in one line ('' when they do not). */
+  get failureCause(): string {
+    return this.health.cause;
   }
 
   private retryAfterSeconds(): number {
     return Math.max(1, Math.ceil(this.options.retry.maxElapsedMs / 2000));
   }
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0] ?? '';
-  return line.length > 300 ? line.slice(0, 300) + '…' : line;
 }

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { spanRow, resource, scope } from '../support/rows.ts';
 import { BatchWriter, DEFAULT_BATCH_WRITER_OPTIONS, encodeRows } from '../../collector/writer/batch-writer.ts';
-import { QueueFullError, StorageUnavailableError } from '../../collector/writer/errors.ts';
+import { QueueFullError, RowsRefusedError, StorageUnavailableError } from '../../collector/writer/errors.ts';
 import { SPANS_TABLE as SPANS } from '../../collector/signals/traces.ts';
 import { connectClickhouse } from '../../storage/client.ts';
+import { sql } from '../../storage/sql.ts';
 
 
 const HOSTILE = ["it's", 'back\\slash', 'trailing\\', "\\'", 'nul\0byte', 'new\nline\r\n', 'tab\there', 'emoji 🔥 漢字', "'); DROP TABLE spans; --", "['a','b']", '', '\\N'];
@@ -92,5 +93,85 @@ describe('BatchWriter against a real ClickHouse', () => {
     expect((err as StorageUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     await writer.close();
     await dead.close();
+  });
+});
+
+describe('BatchWriter: one request never fails the others (issue 11, code 252 and any data error)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('writer_isolation');
+  });
+  afterAll(async () => db?.close());
+
+  const count = async (service: string) => Number((await db.ch.query<{ n: string }>(sql`SELECT count() AS n FROM spans WHERE service_name = ${service}`))[0]!.n);
+
+  it('a request ClickHouse refuses for its content fails alone, with RowsRefusedError; the rest of its batch is stored', async () => {
+    const inserts: number[] = [];
+    const writer = new BatchWriter(db.ch, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 60_000 }, { insertDone: (_t, rows) => inserts.push(rows), insertError: () => {}, queueBytes: () => {} });
+    const good = (i: number) => writer.submit(SPANS, Array.from({ length: 3 }, () => spanRow({ resource: resource({ serviceName: `isolated-${i}` }) })));
+    // Nested arrays of different lengths: ClickHouse refuses this row for its content (code 190).
+    const poison = spanRow({ resource: resource({ serviceName: 'isolated-bad' }), attributes: { keys: ['a', 'b'], types: ['string'], values: ['x'] } });
+    const submissions = [good(0), good(1), good(2), writer.submit(SPANS, [poison]), good(3), good(4), good(5), good(6)];
+    writer.flushAll();
+    const outcomes = await Promise.allSettled(submissions);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    const refused = (outcomes[3] as PromiseRejectedResult).reason as Error;
+    expect(refused.name).toBe('RowsRefusedError');
+    expect(refused.message).toMatch(/ClickHouse refused 1 row\(s\) for spans: Code 190 SIZES_OF_ARRAYS_DOESNT_MATCH/);
+    for (let i = 0; i < 7; i++) expect(await count(`isolated-${i}`)).toBe(3);
+    expect(await count('isolated-bad')).toBe(0);
+    // Every good row was inserted exactly once.
+    expect(inserts.reduce((a, b) => a + b, 0)).toBe(21);
+    await writer.close();
+  });
+
+  it('submitAll stores the accepted part of a request and reports only the refused rows (for an OTLP partial success)', async () => {
+    const writer = new BatchWriter(db.ch, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 5 });
+    const good = encodeRows(SPANS, [spanRow({ resource: resource({ serviceName: 'partly-ok' }) }), spanRow({ resource: resource({ serviceName: 'partly-ok' }) })]);
+    const bad = encodeRows(SPANS, [spanRow({ resource: resource({ serviceName: 'partly-bad' }), attributes: { keys: ['k'], types: [], values: [] } })]);
+    const error = await writer.submitAll([good, bad]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RowsRefusedError);
+    expect((error as RowsRefusedError).rows).toBe(1);
+    expect(await count('partly-ok')).toBe(2);
+    await writer.close();
+  });
+
+  it('a request whose rows span more than max_partitions_per_insert_block days is refused alone (current engines)', async (ctx) => {
+    const [setting] = await db.ch.query<{ value: string }>("SELECT value FROM system.settings WHERE name = 'max_partitions_per_insert_block'");
+    if (!setting || Number(setting.value) === 0) {
+      console.warn('batch-writer: 252 partitions case skipped: this ClickHouse has no max_partitions_per_insert_block limit (18.16)');
+      ctx.skip();
+    }
+    const limit = Number(setting!.value);
+    const writer = new BatchWriter(db.ch, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 60_000 });
+    const day = 86_400;
+    const old = Array.from({ length: limit + 20 }, (_, i) => spanRow({ resource: resource({ serviceName: 'partitions-bad' }), timestamp: 1_700_000_000 + i * day }));
+    const submissions = [
+      writer.submit(SPANS, [spanRow({ resource: resource({ serviceName: 'partitions-ok' }) })]),
+      writer.submit(SPANS, old),
+      writer.submit(SPANS, [spanRow({ resource: resource({ serviceName: 'partitions-ok' }) })]),
+    ];
+    writer.flushAll();
+    const outcomes = await Promise.allSettled(submissions);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as Error).message).toMatch(/Code 252 TOO_MANY_PARTS: Too many partitions for single INSERT block/);
+    expect(await count('partitions-ok')).toBe(2);
+    await writer.close();
+  });
+
+  it('an environmental failure (wrong password) is StorageUnavailableError, never a refusal, and readiness says so', async () => {
+    const wrong = connectClickhouse({ ...db.config, password: 'not-the-password' });
+    const writer = new BatchWriter(wrong, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 5, retry: { initialDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 300 } });
+    const submissions = [writer.submit(SPANS, [spanRow()]), writer.submit(SPANS, [spanRow()])];
+    const errors = await Promise.all(submissions.map((s) => s.catch((e: unknown) => e as Error)));
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect((err as StorageUnavailableError).errorClass).toBe('environmental');
+      expect((err as Error).message).toMatch(/Code 193 WRONG_PASSWORD|Code 516 AUTHENTICATION_FAILED/);
+    }
+    expect(await writer.ready()).toBe(false);
+    expect(writer.failureCause).toMatch(/WRONG_PASSWORD|AUTHENTICATION_FAILED/);
+    await writer.close();
+    await wrong.close();
   });
 });

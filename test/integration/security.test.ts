@@ -14,7 +14,8 @@ import { startCollectorProcess, type CollectorProcess } from '../support/collect
 import { SpanBatches } from '../support/span-load.ts';
 import { freePort } from '../../storage/local-clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
-import { createAuthenticator, parseTokenList } from '../../collector/auth.ts';
+import { createAuthenticator } from '../../collector/auth.ts';
+import { parseTokens } from '../../auth/tokens.ts';
 import { HttpError } from '../../collector/http/http-error.ts';
 
 const TOKEN_A = 'tok-A-7f3c9e1d2b4a';
@@ -30,16 +31,8 @@ async function spanCount(db: TestDatabase, where: ReturnType<typeof sql>) {
 }
 
 describe('ingest authentication (unit)', () => {
-  it('parses token lists with tenants, comments and blanks', () => {
-    expect(parseTokenList('a=tenantA, b\n# comment\n c = tenant C \n\n')).toEqual([
-      { token: 'a', tenant: 'tenantA' },
-      { token: 'b', tenant: '' },
-      { token: 'c', tenant: 'tenant C' },
-    ]);
-  });
-
   it('accepts Bearer and X-API-Key, rejects the rest with 401 / UNAUTHENTICATED and no secret in the message', () => {
-    const authenticate = createAuthenticator(parseTokenList(`${TOKEN_A}=acme,${TOKEN_B}`))!;
+    const authenticate = createAuthenticator(parseTokens(`${TOKEN_A} tenant=acme\n${TOKEN_B}`, 'test').entries)!;
     expect(authenticate(`Bearer ${TOKEN_A}`, undefined)).toBe('acme');
     expect(authenticate(`bearer  ${TOKEN_B} `, undefined)).toBe('');
     expect(authenticate(undefined, TOKEN_A)).toBe('acme');
@@ -64,7 +57,7 @@ describe('ingest authentication and tenants over HTTP and gRPC', () => {
   let collector: TestCollector;
   beforeAll(async () => {
     db = await createTestDatabase('security_auth');
-    collector = await startTestCollector(db.config, { authTokens: `${TOKEN_A}=acme,${TOKEN_B}` });
+    collector = await startTestCollector(db.config, { authTokens: `${TOKEN_A} tenant=acme\n${TOKEN_B}` });
   });
   afterAll(async () => {
     await collector?.stop();
@@ -186,7 +179,7 @@ describe('secrets stay out of logs, errors and /metrics', () => {
     const password = 'ch-pass-5e6f7a8b';
     // A wrong ClickHouse password makes every insert fail: its error paths must not echo it.
     child = await startCollectorProcess({ ...db.config, password }, await freePort(), ['--retry-max-elapsed-ms', '300'], {
-      env: { BURNRATE_AUTH_TOKENS: `${TOKEN_A}=acme` },
+      env: { BURNRATE_AUTH_TOKENS: `${TOKEN_A} tenant=acme` },
     });
     const url = `${child.url}/v1/traces`;
     const batches = new SpanBatches('secrets');

@@ -53,11 +53,13 @@ describe('ClickHouse storage on a real server', () => {
     expect(tables).toHaveLength(1);
   });
 
-  it('errors are classified by their Code number', async () => {
+  it('errors are classified by their Code number, as this server sends them', async () => {
     const syntax = await db.ch.query('SELEC 1').catch((e: unknown) => e);
-    expect(classifyClickhouseError(syntax)).toBe('permanent');
+    expect(classifyClickhouseError(syntax)).toBe('environmental');
     const missing = await db.ch.query('SELECT * FROM no_such_table').catch((e: unknown) => e);
-    expect(classifyClickhouseError(missing)).toBe('permanent');
+    expect(classifyClickhouseError(missing)).toBe('environmental');
+    const unparsable = await db.ch.command("INSERT INTO spans (timestamp) VALUES ('not a time')").catch((e: unknown) => e);
+    expect(classifyClickhouseError(unparsable)).toBe('data');
   });
 
   it('retention drops day partitions older than the kept days and nothing else', async () => {

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SPOOL_OPTIONS, Spool, type SpoolObserver, type SpoolOptions, type SpoolTarget } from '../../collector/spool/spool.ts';
-import { encodeRecord, parseRecords } from '../../collector/spool/record.ts';
 import type { EncodedRows } from '../../collector/writer/batch-writer.ts';
 import { QueueFullError, ShuttingDownError, StorageUnavailableError } from '../../collector/writer/errors.ts';
+
+// The spool through its public surface (open, write, close) and the files it leaves: what a
+// collector restarted on the same directory finds. Record layout details are in spool-records.test.ts.
 
 const spec = { table: 'spans', columns: ['a', 'b'], format: 'RowBinary' as const };
 const rows = (text: string): EncodedRows => ({ spec, body: Buffer.from(text), rows: text.split('\n').length - 1 });
@@ -27,7 +29,7 @@ class FakeTarget implements SpoolTarget {
 function recorder() {
   const lines: string[] = [];
   let corrupt = 0;
-  const observer: SpoolObserver = { bytes() {}, corrupt: () => void corrupt++, log: (l) => void lines.push(l) };
+  const observer: SpoolObserver = { bytes() {}, corrupt: () => void corrupt++, setAside() {}, log: (l) => void lines.push(l) };
   return { observer, lines, corrupt: () => corrupt };
 }
 
@@ -39,6 +41,20 @@ const until = async (check: () => boolean, ms = 5_000) => {
   }
 };
 
+/** Ten one-row requests, r00..r09, acknowledged while ClickHouse is down: one segment on disk. */
+async function tenAcknowledged(options: SpoolOptions): Promise<string> {
+  const down = new FakeTarget();
+  down.failing = true;
+  const spool = await Spool.open({ ...options, segmentMaxAgeMs: 60_000 }, down, recorder().observer);
+  for (let i = 0; i < 10; i++) await spool.write([rows(`r${String(i).padStart(2, '0')}-${'x'.repeat(40)}\n`)]);
+  await spool.close(0);
+  const names = readdirSync(options.dir).filter((f) => f.endsWith('.seg'));
+  expect(names).toHaveLength(1);
+  return join(options.dir, names[0]!);
+}
+
+const bodiesOf = (target: FakeTarget) => target.inserted.map((s) => s.split(':')[2]!.slice(0, 3)).sort();
+
 describe('disk spool', () => {
   let dir: string;
   let options: SpoolOptions;
@@ -48,29 +64,21 @@ describe('disk spool', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const segments = () => readdirSync(dir).filter((f) => f.endsWith('.seg'));
+  const damagedFiles = () => (existsSync(join(dir, 'damaged')) ? readdirSync(join(dir, 'damaged')) : []);
 
-  it('round-trips a record and reports a checksum mismatch as a bad tail', () => {
-    const record = encodeRecord(rows('x\t1\n'));
-    const parsed = parseRecords(record, 0);
-    expect(parsed.tailProblem).toBe('');
-    expect(parsed.records[0]!.body.toString()).toBe('x\t1\n');
-    expect(parsed.records[0]!.spec.columns).toEqual(['a', 'b']);
-    record[record.length - 1] ^= 1;
-    expect(parseRecords(record, 0)).toMatchObject({ records: [], goodBytes: 0, tailProblem: 'checksum mismatch at byte 0' });
-  });
-
-  it('acknowledges concurrent writes once on disk, inserts them and deletes the segment', async () => {
-    const target = new FakeTarget();
-    target.failing = true;
-    const spool = await Spool.open(options, target, recorder().observer);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => spool.write([rows(`r${i}\n`)])));
-    // Acknowledged while ClickHouse is "down": every record is in a segment file.
-    const onDisk = segments().flatMap((f) => parseRecords(readFileSync(join(dir, f)), 8).records.map((r) => r.body.toString()));
-    expect(onDisk.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}\n`).sort());
-    target.failing = false;
-    await until(() => target.inserted.length === 50 && segments().length === 0);
-    expect(spool.bytesOnDisk).toBe(0);
-    await spool.close(1_000);
+  it('acknowledges concurrent writes once on disk, inserts them after a restart and deletes the segment', async () => {
+    const down = new FakeTarget();
+    down.failing = true;
+    const first = await Spool.open(options, down, recorder().observer);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => first.write([rows(`r${i}\n`)])));
+    await first.close(0);
+    expect(segments().length).toBeGreaterThan(0);
+    const up = new FakeTarget();
+    const second = await Spool.open(options, up, recorder().observer);
+    await until(() => up.inserted.length === 50 && segments().length === 0);
+    expect(up.inserted.map((s) => s.split(':')[2]).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}\n`).sort());
+    expect(second.bytesOnDisk).toBe(0);
+    await second.close(1_000);
   });
 
   it('keeps retrying while the target fails, then delivers every record exactly once', async () => {
@@ -105,50 +113,59 @@ describe('disk spool', () => {
     await second.close(1_000);
   });
 
-  it('keeps the good records of a segment with a torn tail, counts it and cuts the tail off', async () => {
-    const down = new FakeTarget();
-    down.failing = true;
-    const first = await Spool.open(options, down, recorder().observer);
-    await first.write([rows('one\n')]);
-    await first.write([rows('two\n')]);
-    await first.close(0);
-    const [name] = segments();
-    const path = join(dir, name!);
-    const good = statSync(path).size;
-    // A crash mid-append: half of a third record.
-    const torn = encodeRecord(rows('three\n'));
-    appendFileSync(path, torn.subarray(0, torn.length - 3));
-
-    const up = new FakeTarget();
-    const log = recorder();
-    const second = await Spool.open(options, up, log.observer);
-    await until(() => up.inserted.length === 2 && segments().length === 0);
-    expect(up.inserted).toEqual(['spans:a,b:one\n', 'spans:a,b:two\n']);
-    expect(log.corrupt()).toBe(1);
-    expect(log.lines.join('\n')).toMatch(new RegExp(`${name}: truncated record at byte ${good}; kept 2 record\\(s\\), cut ${torn.length - 3} byte`));
-    await second.close(1_000);
-  });
-
-  it('stops at a corrupt record in the middle and truncates the file to the good prefix', async () => {
-    const down = new FakeTarget();
-    down.failing = true;
-    const first = await Spool.open(options, down, recorder().observer);
-    await first.write([rows('one\n'), rows('two\n'), rows('three\n')]);
-    await first.close(0);
-    const path = join(dir, segments()[0]!);
+  it('one flipped byte costs only its record: the records after it are sent, nothing is truncated, the damaged bytes are kept', async () => {
+    const path = await tenAcknowledged(options);
     const bytes = readFileSync(path);
-    const second = bytes.length - encodeRecord(rows('three\n')).length - 2;
-    bytes[second] ^= 0xff; // inside record two's body
+    const size = bytes.length;
+    bytes[bytes.indexOf('r03-') + 10] ^= 0x01;
     writeFileSync(path, bytes);
 
-    let held = true;
-    const slow: SpoolTarget = { submitEncoded: (r) => (held ? new Promise(() => {}) : Promise.resolve(void r)), flushAll() {} };
+    const up = new FakeTarget();
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    // Held until the file was checked: it must still be whole while its records are being sent.
+    const gated: SpoolTarget = { submitEncoded: (r) => released.then(() => up.submitEncoded(r)), flushAll() {} };
     const log = recorder();
-    const reopened = await Spool.open(options, slow, log.observer);
+    const spool = await Spool.open(options, gated, log.observer);
     await until(() => log.corrupt() === 1);
-    expect(statSync(path).size).toBe(8 + encodeRecord(rows('one\n')).length);
-    held = false;
-    void reopened.close(0);
+    expect(statSync(path).size).toBe(size);
+    release();
+    await until(() => segments().length === 0);
+    expect(bodiesOf(up)).toEqual(['r00', 'r01', 'r02', 'r04', 'r05', 'r06', 'r07', 'r08', 'r09']);
+    expect(log.lines.join('\n')).toMatch(/checksum mismatch at byte \d+: skipped \d+ damaged byte\(s\), kept in .*damaged.*; the segment's 9 intact record\(s\) are sent/);
+    // The damaged record's bytes, for inspection.
+    const [kept] = damagedFiles();
+    expect(readFileSync(join(dir, 'damaged', kept!)).includes(bytes.subarray(bytes.indexOf('r03-'), bytes.indexOf('r03-') + 40))).toBe(true);
+    await spool.close(1_000);
+  });
+
+  it('a damaged file header does not set the file aside: every record in it is sent', async () => {
+    const path = await tenAcknowledged(options);
+    const bytes = readFileSync(path);
+    bytes[2] ^= 0xff;
+    writeFileSync(path, bytes);
+    const up = new FakeTarget();
+    const log = recorder();
+    const spool = await Spool.open(options, up, log.observer);
+    await until(() => segments().length === 0 && up.inserted.length === 10);
+    expect(bodiesOf(up)).toEqual(['r00', 'r01', 'r02', 'r03', 'r04', 'r05', 'r06', 'r07', 'r08', 'r09']);
+    expect(log.corrupt()).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.includes('.corrupt') || f.includes('.rejected'))).toEqual([]);
+    await spool.close(1_000);
+  });
+
+  it('a torn tail (a crash mid-append) costs only the torn record, counted and kept', async () => {
+    const path = await tenAcknowledged(options);
+    const whole = readFileSync(path);
+    // Half of an eleventh record, as a crash in the middle of an append leaves it.
+    appendFileSync(path, whole.subarray(whole.length - 30));
+    const up = new FakeTarget();
+    const log = recorder();
+    const spool = await Spool.open(options, up, log.observer);
+    await until(() => up.inserted.length === 10 && segments().length === 0);
+    expect(log.corrupt()).toBe(1);
+    expect(readFileSync(join(dir, 'damaged', damagedFiles()[0]!))).toEqual(whole.subarray(whole.length - 30));
+    await spool.close(1_000);
   });
 
   it('refuses writes over its byte bound with QueueFullError', async () => {
@@ -162,7 +179,7 @@ describe('disk spool', () => {
     await spool.close(0);
   });
 
-  it('deletes a segment that holds only the magic (created, then killed) without reporting it', async () => {
+  it('deletes a segment that holds only part of its magic (created, then killed) without reporting it', async () => {
     writeFileSync(join(dir, '0000000000000007.seg'), 'BRSP');
     const target = new FakeTarget();
     const log = recorder();
