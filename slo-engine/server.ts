@@ -9,6 +9,7 @@ import { formatDuration } from './math/duration.ts';
 import { toNumber } from './math/rational.ts';
 import { createAccess } from './ui/access/access.tsx';
 import type { AppEnv } from './ui/access/viewer.ts';
+import type { TokenEntry } from './ui/access/tokens.ts';
 import { mountUi, viewerOf, visibleSlos, type UiOptions } from './ui/mount.tsx';
 
 export interface SloMetrics {
@@ -86,8 +87,8 @@ export function sloJson(slo: Slo, result: TickResult | undefined) {
 }
 
 export interface ServerOptions {
-  /** `token[=tenant]` entries; none = no authentication (the command allows that on loopback only). */
-  tokens?: readonly { token: string; tenant: string }[];
+  /** Token entries (auth/tokens.ts); none = no authentication (the command allows that on loopback only). */
+  tokens?: readonly TokenEntry[];
   /** Serve the web UI (it reads ClickHouse); without it, only the API, /metrics and health. */
   ui?: UiOptions;
   /** Epoch milliseconds (session expiry). */

@@ -10,13 +10,13 @@ import { createEngine } from '../../slo-engine/engine.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import { parseDuration } from '../../slo-engine/math/duration.ts';
 import { HTTP_SETTINGS, accessProblems, httpConfigSchema, type HttpConfig } from '../../slo-engine/ui/access/config.ts';
-import { loadTokens } from '../../slo-engine/ui/access/tokens.ts';
+import { TokenConfigError, loadTokens, type TokenEntry, type TokenSource } from '../../slo-engine/ui/access/tokens.ts';
 
 const httpKeys = Object.keys(HTTP_SETTINGS) as (keyof HttpConfig)[];
 const httpNames = Object.fromEntries(httpKeys.map((k) => [k, `--${HTTP_SETTINGS[k].flag} / ${HTTP_SETTINGS[k].env}`]));
 
 /** Where the UI, API and /metrics listen and their tokens: flags win over the environment; every problem at once. */
-export function httpAccessFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): { config: HttpConfig; tokens: { token: string; tenant: string }[] } {
+export function httpAccessFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): { config: HttpConfig; tokens: TokenEntry[] } {
   const input: Record<string, unknown> = {};
   for (const key of httpKeys) {
     const value = values[HTTP_SETTINGS[key].flag] ?? env[HTTP_SETTINGS[key].env];
@@ -24,17 +24,20 @@ export function httpAccessFrom(values: Record<string, unknown>, env: NodeJS.Proc
   }
   const parsed = httpConfigSchema.safeParse(input);
   const problems = parsed.success ? [] : ConfigError.fromZod(parsed.error, httpNames).problems;
-  const tokenSources = { authTokens: String(input.authTokens ?? ''), authTokensFile: String(input.authTokensFile ?? '') };
-  let tokens: { token: string; tenant: string }[] = [];
+  // Set but empty means "no tokens"; set and yielding none, or unreadable, is a problem (auth/tokens.ts).
+  const sources: TokenSource[] = [];
+  if (typeof input.authTokens === 'string') sources.push({ name: httpNames.authTokens!, text: input.authTokens });
+  if (typeof input.authTokensFile === 'string') sources.push({ name: httpNames.authTokensFile!, path: input.authTokensFile });
+  let tokens: TokenEntry[] = [];
   try {
-    tokens = loadTokens(tokenSources);
+    tokens = loadTokens(sources);
   } catch (err) {
-    problems.push(`${httpNames.authTokensFile}: cannot read ${JSON.stringify(tokenSources.authTokensFile)}: ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof TokenConfigError)) throw err;
+    problems.push(...err.problems);
   }
   if (parsed.success) problems.push(...accessProblems(parsed.data, tokens.length));
   if (problems.length) throw new ConfigError(problems);
-  const config = parsed.data!;
-  return { config, tokens };
+  return { config: parsed.data!, tokens };
 }
 
 export const command: Command = {

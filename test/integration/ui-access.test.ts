@@ -102,7 +102,7 @@ describe('burnrate slo-engine: where it listens and whom it answers', () => {
   it('on another address with tokens: the API, /metrics and the UI need one, and a tenant token sees its SLOs only', async () => {
     const port = await freePort();
     const tokensFile = join(slosDir, 'tokens');
-    writeFileSync(tokensFile, 'operator-secret\nacme-secret=acme\n');
+    writeFileSync(tokensFile, 'operator-secret-0123456789\nacme-secret-0123456789 tenant=acme\n');
     const engine = startEngine(['--host', '0.0.0.0', '--port', String(port)], { BURNRATE_AUTH_TOKENS_FILE: tokensFile });
     const url = `http://127.0.0.1:${port}`;
     try {
@@ -112,19 +112,19 @@ describe('burnrate slo-engine: where it listens and whom it answers', () => {
       expect((await get('/metrics')).status).toBe(401);
       expect((await get('/')).status).toBe(303);
       expect((await get('/')).headers.get('location')).toBe('/login?next=%2F');
-      const all = (await (await get('/api/slos', 'operator-secret')).json()) as { slos: { id: string }[] };
+      const all = (await (await get('/api/slos', 'operator-secret-0123456789')).json()) as { slos: { id: string }[] };
       expect(all.slos.map((s) => s.id)).toEqual(['acme-checkout', 'globex-checkout']);
-      const acme = (await (await get('/api/slos', 'acme-secret')).json()) as { slos: { id: string }[] };
+      const acme = (await (await get('/api/slos', 'acme-secret-0123456789')).json()) as { slos: { id: string }[] };
       expect(acme.slos.map((s) => s.id)).toEqual(['acme-checkout']);
-      expect((await get('/api/slos/globex-checkout', 'acme-secret')).status).toBe(404);
-      expect((await get('/metrics', 'operator-secret')).status).toBe(200);
-      expect((await get('/metrics', 'acme-secret')).status).toBe(403);
-      const page = await get('/', 'acme-secret');
+      expect((await get('/api/slos/globex-checkout', 'acme-secret-0123456789')).status).toBe(404);
+      expect((await get('/metrics', 'operator-secret-0123456789')).status).toBe(200);
+      expect((await get('/metrics', 'acme-secret-0123456789')).status).toBe(403);
+      const page = await get('/', 'acme-secret-0123456789');
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('data-slo="acme-checkout"');
       expect(html).not.toContain('globex');
-      expect(engine.output()).not.toContain('acme-secret');
+      expect(engine.output()).not.toContain('acme-secret-0123456789');
     } finally {
       await engine.stop();
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import type { Engine } from '../../slo-engine/engine.ts';
-import { createSession, matchToken, tokenKeys, verifySession } from '../../slo-engine/ui/access/credentials.ts';
+import { createSession, presentedToken, tokenKeys, verifySession } from '../../slo-engine/ui/access/credentials.ts';
 import { accessProblems, isLoopback } from '../../slo-engine/ui/access/config.ts';
 import { safeNext, SESSION_COOKIE } from '../../slo-engine/ui/access/access.tsx';
 import { httpAccessFrom } from '../../cli/commands/slo-engine.ts';
@@ -24,7 +24,9 @@ const slos = [
   sloFromYaml('id: shared\nservice: edge\nobjective: 99\nperiod: 7d\nsli: { kind: availability }'),
 ];
 const engine: Engine = { replicaId: 'x', tick: async () => { throw new Error('not ticking'); }, last: () => undefined };
-const TOKENS = [{ token: 'op-secret', tenant: '' }, { token: 'acme-secret', tenant: 'acme' }];
+const OP = 'op-secret-0123456789';
+const ACME = 'acme-secret-0123456789';
+const TOKENS = [{ token: OP, tenant: '' }, { token: ACME, tenant: 'acme' }];
 const secured = () => createServer(engine, slos, createSloMetrics(), async () => true, { tokens: TOKENS, clock: () => NOW });
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const ids = async (res: Response) => ((await res.json()) as { slos: { id: string }[] }).slos.map((s) => s.id);
@@ -58,18 +60,18 @@ describe('engine HTTP access with tokens', () => {
 
   it('shows an operator token (no tenant) every SLO and /metrics, via Bearer or X-API-Key', async () => {
     const app = secured();
-    expect(await ids(await app.request('/api/slos', bearer('op-secret')))).toEqual(['ours', 'theirs', 'shared']);
-    expect(await ids(await app.request('/api/slos', { headers: { 'x-api-key': 'op-secret' } }))).toEqual(['ours', 'theirs', 'shared']);
-    expect((await app.request('/metrics', bearer('op-secret'))).status).toBe(200);
+    expect(await ids(await app.request('/api/slos', bearer(OP)))).toEqual(['ours', 'theirs', 'shared']);
+    expect(await ids(await app.request('/api/slos', { headers: { 'x-api-key': OP } }))).toEqual(['ours', 'theirs', 'shared']);
+    expect((await app.request('/metrics', bearer(OP))).status).toBe(200);
   });
 
   it('shows a tenant token only its tenant\'s SLOs: others are 404 like missing ones, /metrics is 403', async () => {
     const app = secured();
-    expect(await ids(await app.request('/api/slos', bearer('acme-secret')))).toEqual(['ours']);
-    expect((await app.request('/api/slos/ours', bearer('acme-secret'))).status).toBe(200);
-    expect((await app.request('/api/slos/theirs', bearer('acme-secret'))).status).toBe(404);
-    expect((await app.request('/api/slos/shared', bearer('acme-secret'))).status).toBe(404);
-    const metrics = await app.request('/metrics', bearer('acme-secret'));
+    expect(await ids(await app.request('/api/slos', bearer(ACME)))).toEqual(['ours']);
+    expect((await app.request('/api/slos/ours', bearer(ACME))).status).toBe(200);
+    expect((await app.request('/api/slos/theirs', bearer(ACME))).status).toBe(404);
+    expect((await app.request('/api/slos/shared', bearer(ACME))).status).toBe(404);
+    const metrics = await app.request('/metrics', bearer(ACME));
     expect(metrics.status).toBe(403);
     expect(await metrics.text()).toContain('a tenant token cannot read /metrics');
   });
@@ -87,12 +89,12 @@ describe('engine HTTP access with tokens', () => {
   it('signs in with a token into an HttpOnly, SameSite=Strict cookie that the API accepts, and signs out', async () => {
     const app = secured();
     const form = (token: string) => ({ method: 'POST', body: new URLSearchParams({ token, next: '/api/slos' }), headers: { origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' } });
-    const wrong = await app.request('http://localhost/login', form('guess'));
+    const wrong = await app.request('http://localhost/login', form('a-guess-that-is-long-enough'));
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
     expect(await wrong.text()).toContain('That token is not valid.');
 
-    const ok = await app.request('http://localhost/login', form('acme-secret'));
+    const ok = await app.request('http://localhost/login', form(ACME));
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/api/slos');
     const cookie = ok.headers.get('set-cookie')!;
@@ -100,7 +102,7 @@ describe('engine HTTP access with tokens', () => {
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/');
-    expect(cookie).not.toContain('acme-secret');
+    expect(cookie).not.toContain(ACME);
     const session = { headers: { cookie: cookie.split(';')[0]! } };
     expect(await ids(await app.request('/api/slos', session))).toEqual(['ours']);
 
@@ -110,7 +112,7 @@ describe('engine HTTP access with tokens', () => {
   });
 
   it('refuses a login form posted from another origin', async () => {
-    const res = await secured().request('http://localhost/login', { method: 'POST', body: new URLSearchParams({ token: 'op-secret' }), headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await secured().request('http://localhost/login', { method: 'POST', body: new URLSearchParams({ token: OP }), headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.status).toBe(403);
     expect(res.headers.get('set-cookie')).toBeNull();
   });
@@ -126,20 +128,25 @@ describe('sessions', () => {
   const now = NOW / 1000;
 
   it('verify to the token\'s tenant until they expire', () => {
-    const value = createSession(keys[1]!, now + 60);
+    const value = createSession(ACME, now + 60);
     expect(verifySession(value, keys, now)).toBe('acme');
-    expect(verifySession(createSession(keys[0]!, now + 60), keys, now)).toBe('');
+    expect(verifySession(createSession(OP, now + 60), keys, now)).toBe('');
     expect(verifySession(value, keys, now + 60)).toBeUndefined();
   });
 
   it('end when their token is removed, and cannot be forged or extended', () => {
-    const value = createSession(keys[1]!, now + 60);
+    const value = createSession(ACME, now + 60);
     expect(verifySession(value, tokenKeys([TOKENS[0]!]), now)).toBeUndefined();
     const [, mac] = value.split('.');
     expect(verifySession(`${now + 999_999}.${mac}`, keys, now)).toBeUndefined();
+    expect(verifySession(createSession('not-a-configured-token', now + 60), keys, now)).toBeUndefined();
     expect(verifySession('garbage', keys, now)).toBeUndefined();
-    expect(matchToken('acme-secret', keys)?.tenant).toBe('acme');
-    expect(matchToken('acme-secret ', keys)).toBeUndefined();
+  });
+
+  it('read the token from Authorization: Bearer or X-API-Key', () => {
+    expect(presentedToken(`Bearer ${ACME}`, undefined)).toBe(ACME);
+    expect(presentedToken(undefined, ` ${ACME} `)).toBe(ACME);
+    expect(presentedToken('Basic abc', undefined)).toBeUndefined();
   });
 });
 
@@ -161,23 +168,30 @@ describe('engine HTTP settings', () => {
   it('refuses another address without tokens, saying how to fix it', () => {
     expect(problems({ host: '0.0.0.0' })).toEqual([
       '--host / BURNRATE_SLO_ENGINE_HOST: "0.0.0.0" is reachable from other machines, so the UI, the API and /metrics need tokens: ' +
-        'set --auth-tokens / BURNRATE_AUTH_TOKENS or --auth-tokens-file / BURNRATE_AUTH_TOKENS_FILE (format "token1,token2=tenantA"), or listen on 127.0.0.1',
+        'set --auth-tokens / BURNRATE_AUTH_TOKENS or --auth-tokens-file / BURNRATE_AUTH_TOKENS_FILE (one "TOKEN [tenant=NAME]" per line), or listen on 127.0.0.1',
     ]);
     expect(problems({}, { BURNRATE_SLO_ENGINE_HOST: '::' })).toHaveLength(1);
   });
 
-  it('takes tokens from the flag, the environment or a file, flags first', () => {
+  it('takes tokens in the collector\'s format from the flag, the environment or a file, flags first', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tokens-')), 'tokens');
-    writeFileSync(file, '# operators\nop1\nt1=acme\n');
-    expect(httpAccessFrom({ host: '0.0.0.0', 'auth-tokens': 'a=x' }, { BURNRATE_AUTH_TOKENS: 'ignored' }).tokens).toEqual([{ token: 'a', tenant: 'x' }]);
-    expect(httpAccessFrom({}, { BURNRATE_SLO_ENGINE_HOST: '0.0.0.0', BURNRATE_AUTH_TOKENS_FILE: file }).tokens).toEqual([{ token: 'op1', tenant: '' }, { token: 't1', tenant: 'acme' }]);
+    writeFileSync(file, `# operators\n${OP}\n${ACME} tenant=acme\n`);
+    expect(httpAccessFrom({ host: '0.0.0.0', 'auth-tokens': `${ACME} tenant=x` }, { BURNRATE_AUTH_TOKENS: 'ignored' }).tokens).toEqual([{ token: ACME, tenant: 'x' }]);
+    expect(httpAccessFrom({}, { BURNRATE_SLO_ENGINE_HOST: '0.0.0.0', BURNRATE_AUTH_TOKENS_FILE: file }).tokens).toEqual([{ token: OP, tenant: '' }, { token: ACME, tenant: 'acme' }]);
+  });
+
+  it('refuses tokens the shared format refuses, naming the setting and never the token', () => {
+    const found = problems({ host: '0.0.0.0', 'auth-tokens': 'short' });
+    expect(found[0]).toBe('--auth-tokens / BURNRATE_AUTH_TOKENS line 1: the token has 5 characters; at least 16 are required (e.g. openssl rand -base64 24)');
+    expect(found.join(' ')).not.toContain('short"');
+    expect(problems({ 'auth-tokens': 'token1=tenantA,token2-long-enough' })[0]).toMatch(/^--auth-tokens \/ BURNRATE_AUTH_TOKENS line 1: the entry contains ',' or '='/);
   });
 
   it('reports every bad value at once', () => {
     const found = problems({ port: 'ninety', 'auth-tokens-file': '/nonexistent/tokens' });
     expect(found).toHaveLength(2);
     expect(found[0]).toBe('--port / BURNRATE_SLO_ENGINE_PORT: Invalid input: expected number, received NaN');
-    expect(found[1]).toMatch(/^--auth-tokens-file \/ BURNRATE_AUTH_TOKENS_FILE: cannot read "\/nonexistent\/tokens": ENOENT/);
+    expect(found[1]).toBe('--auth-tokens-file / BURNRATE_AUTH_TOKENS_FILE: cannot read /nonexistent/tokens: ENOENT');
   });
 
   it('knows loopback addresses', () => {

@@ -7,7 +7,8 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
-import { createSession, matchToken, presentedToken, tokenKeys, verifySession, type TokenKey } from './credentials.ts';
+import { createSession, presentedToken, tokenKeys, verifySession } from './credentials.ts';
+import { createTokenMatcher, type TokenEntry } from './tokens.ts';
 import { OPEN_VIEWER, type AppEnv, type Viewer } from './viewer.ts';
 import { ASSET_PREFIX } from '../assets.ts';
 import { LoginPage } from '../pages/login.tsx';
@@ -36,9 +37,10 @@ function refuse(c: Context<AppEnv>, message: string) {
   return c.json({ error: message }, 401);
 }
 
-export function createAccess(tokens: readonly { token: string; tenant: string }[], clock: () => number = Date.now): Access {
-  const keys: TokenKey[] = tokenKeys(tokens);
-  const enabled = keys.length > 0;
+export function createAccess(tokens: readonly TokenEntry[], clock: () => number = Date.now): Access {
+  const keys = tokenKeys(tokens);
+  const match = createTokenMatcher(tokens);
+  const enabled = tokens.length > 0;
   const now = () => Math.floor(clock() / 1000);
   const toViewer = (tenant: string, via: Viewer['via']): Viewer => ({ ...(tenant === '' ? {} : { tenant }), authenticated: true, via });
 
@@ -53,9 +55,9 @@ export function createAccess(tokens: readonly { token: string; tenant: string }[
     let viewer: Viewer | undefined;
     const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-key'));
     if (token !== undefined) {
-      const key = matchToken(token, keys);
-      if (key === undefined) return refuse(c, 'invalid credentials');
-      viewer = toViewer(key.tenant, 'header');
+      const tenant = match(token);
+      if (tenant === undefined) return refuse(c, 'invalid credentials');
+      viewer = toViewer(tenant, 'header');
     } else {
       const session = getCookie(c, SESSION_COOKIE);
       const tenant = session === undefined ? undefined : verifySession(session, keys, now());
@@ -80,11 +82,10 @@ export function createAccess(tokens: readonly { token: string; tenant: string }[
       const form = await c.req.parseBody();
       const token = typeof form.token === 'string' ? form.token.trim() : '';
       const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
-      const key = token ? matchToken(token, keys) : undefined;
-      if (key === undefined) return renderPage(c, <LoginPage next={next} error="That token is not valid." />, 401);
+      if (!token || match(token) === undefined) return renderPage(c, <LoginPage next={next} error="That token is not valid." />, 401);
       const expires = now() + SESSION_SECONDS;
       const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
-      setCookie(c, SESSION_COOKIE, createSession(key, expires), { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: SESSION_SECONDS, secure });
+      setCookie(c, SESSION_COOKIE, createSession(token, expires), { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: SESSION_SECONDS, secure });
       return c.redirect(next, 303);
     });
     app.post('/logout', ...guard, (c) => {

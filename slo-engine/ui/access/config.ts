@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const httpConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65_535).default(9464),
-  /** `token[=tenant]` entries separated by commas (secret: prefer the env variable or the file). */
+  /** `TOKEN [tenant=NAME]` entries, one per line (auth/tokens.ts; secret: prefer the env variable or the file). */
   authTokens: z.string().default(''),
   authTokensFile: z.string().default(''),
 });
@@ -17,8 +17,8 @@ export type HttpConfig = z.infer<typeof httpConfigSchema>;
 export const HTTP_SETTINGS: Record<keyof HttpConfig, { flag: string; env: string; help: string }> = {
   host: { flag: 'host', env: 'BURNRATE_SLO_ENGINE_HOST', help: 'address of the UI, API and /metrics (default 127.0.0.1; any other needs tokens)' },
   port: { flag: 'port', env: 'BURNRATE_SLO_ENGINE_PORT', help: 'port of the UI, API and /metrics (default 9464)' },
-  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "token1,token2=tenantA" (a tenant token sees only its SLOs)' },
-  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of token[=tenant] entries, one per line' },
+  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "TOKEN [tenant=NAME]" per line, 16+ chars (a tenant token sees only its SLOs)' },
+  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of "TOKEN [tenant=NAME]" lines; # starts a comment line' },
 };
 
 /** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
@@ -34,6 +34,6 @@ export function accessProblems(config: HttpConfig, tokenCount: number): string[]
   const name = (k: keyof HttpConfig) => `--${HTTP_SETTINGS[k].flag} / ${HTTP_SETTINGS[k].env}`;
   return [
     `${name('host')}: "${config.host}" is reachable from other machines, so the UI, the API and /metrics need tokens: ` +
-      `set ${name('authTokens')} or ${name('authTokensFile')} (format "token1,token2=tenantA"), or listen on 127.0.0.1`,
+      `set ${name('authTokens')} or ${name('authTokensFile')} (one "TOKEN [tenant=NAME]" per line), or listen on 127.0.0.1`,
   ];
 }

@@ -1,12 +1,12 @@
-// Checking a presented token, and the browser session made from one.
+// A browser session made from a token, and reading a token from request headers.
 //
-// Tokens are kept as SHA-256 digests and compared with timingSafeEqual against every configured
-// token (no early exit), as the collector does, so timing reveals neither a prefix nor which entry
-// matched. A session cookie is `<expires>.<mac>` with mac = HMAC-SHA256(key = the token's digest,
-// "burnrate-session:<expires>"): it carries neither the token nor the tenant, verifying it tries
-// every token the same way, it survives an engine restart, and removing a token from the
+// A session cookie is `<expires>.<mac>` with mac = HMAC-SHA256(key = SHA-256 of the token,
+// "burnrate-session:<expires>"): it carries neither the token nor the tenant; verifying it tries
+// every configured token's digest with timingSafeEqual and no early exit (as the token matcher in
+// auth/token-match.ts does), it survives an engine restart, and removing a token from the
 // configuration ends its sessions.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { TokenEntry } from './tokens.ts';
 
 export interface TokenKey {
   digest: Buffer;
@@ -15,21 +15,13 @@ export interface TokenKey {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-export const tokenKeys = (tokens: readonly { token: string; tenant: string }[]): TokenKey[] => tokens.map((t) => ({ digest: sha256(t.token), tenant: t.tenant }));
-
-/** The configured token this is, or undefined when it is none of them. */
-export function matchToken(token: string, keys: readonly TokenKey[]): TokenKey | undefined {
-  const presented = sha256(token);
-  let match: TokenKey | undefined;
-  for (const k of keys) if (timingSafeEqual(k.digest, presented) && match === undefined) match = k;
-  return match;
-}
+export const tokenKeys = (tokens: readonly TokenEntry[]): TokenKey[] => tokens.map((t) => ({ digest: sha256(t.token), tenant: t.tenant }));
 
 const mac = (key: Buffer, expires: number) => createHmac('sha256', key).update(`burnrate-session:${expires}`).digest();
 
-/** A session cookie value for the token with this key, valid until `expires` (epoch seconds). */
-export function createSession(key: TokenKey, expires: number): string {
-  return `${expires}.${mac(key.digest, expires).toString('base64url')}`;
+/** A session cookie value for a (checked) token, valid until `expires` (epoch seconds). */
+export function createSession(token: string, expires: number): string {
+  return `${expires}.${mac(sha256(token), expires).toString('base64url')}`;
 }
 
 /** The tenant of a valid, unexpired session, else undefined. */
@@ -44,7 +36,7 @@ export function verifySession(value: string, keys: readonly TokenKey[], now: num
   return tenant;
 }
 
-/** The token of `Authorization: Bearer X` or `X-API-Key: X` (the collector's headers). */
+/** The token of `Authorization: Bearer X` or `X-API-Key: X`: the headers the collector reads (collector/auth.ts). */
 export function presentedToken(authorization: string | undefined, apiKey: string | undefined): string | undefined {
   if (authorization !== undefined) {
     const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);

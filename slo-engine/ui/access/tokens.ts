@@ -1,3 +1,4 @@
-// The token list format shared with the collector (`token1=tenantA,token2`, a file of such lines).
-// Imported through this one module so moving the parser (to auth/tokens.ts) is a one-line change.
-export { loadTokens, parseTokenList } from '../../../collector/auth.ts';
+// The token format shared with the collector (auth/tokens.ts: one `TOKEN [tenant=NAME]` per line)
+// and its constant-time matcher, imported through this one module.
+export { loadTokens, TokenConfigError, type TokenEntry, type TokenSource } from '../../../auth/tokens.ts';
+export { createTokenMatcher } from '../../../auth/token-match.ts';
