@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db?.close();
+  if (slosDir) rmSync(slosDir, { recursive: true, force: true });
 });
 
 describe('burnrate slo-engine: where it listens and whom it answers', () => {

@@ -9,7 +9,7 @@ import { connectClickhouse } from '../../storage/client.ts';
 import { freePort } from '../../storage/local-clickhouse.ts';
 import { ConfigError } from '../../cli/config-error.ts';
 import { sloFromYaml } from './slo-fixtures.ts';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -174,10 +174,15 @@ describe('engine HTTP settings', () => {
   });
 
   it('takes tokens in the collector\'s format from the flag, the environment or a file, flags first', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'tokens-')), 'tokens');
+    const dir = mkdtempSync(join(tmpdir(), 'tokens-'));
+    const file = join(dir, 'tokens');
     writeFileSync(file, `# operators\n${OP}\n${ACME} tenant=acme\n`);
-    expect(httpAccessFrom({ host: '0.0.0.0', 'auth-tokens': `${ACME} tenant=x` }, { BURNRATE_AUTH_TOKENS: 'ignored' }).tokens).toEqual([{ token: ACME, tenant: 'x' }]);
-    expect(httpAccessFrom({}, { BURNRATE_SLO_ENGINE_HOST: '0.0.0.0', BURNRATE_AUTH_TOKENS_FILE: file }).tokens).toEqual([{ token: OP, tenant: '' }, { token: ACME, tenant: 'acme' }]);
+    try {
+      expect(httpAccessFrom({ host: '0.0.0.0', 'auth-tokens': `${ACME} tenant=x` }, { BURNRATE_AUTH_TOKENS: 'ignored' }).tokens).toEqual([{ token: ACME, tenant: 'x' }]);
+      expect(httpAccessFrom({}, { BURNRATE_SLO_ENGINE_HOST: '0.0.0.0', BURNRATE_AUTH_TOKENS_FILE: file }).tokens).toEqual([{ token: OP, tenant: '' }, { token: ACME, tenant: 'acme' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses tokens the shared format refuses, naming the setting and never the token', () => {
