@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from './config-error.ts';
 import { clickhouseConfigInput, clickhouseConfigSchema, type ClickhouseConfig } from '../storage/config.ts';
 import { parseConfig } from './config-error.ts';
-import { loadTokens, TokenConfigError, type TokenSource } from '../auth/tokens.ts';
+import { loadTokens, TokenConfigError, type TokenEntry, type TokenSource } from '../auth/tokens.ts';
 
 export const CLICKHOUSE_OPTIONS = {
   'clickhouse-url': { type: 'string' },
@@ -67,20 +67,24 @@ export const TENANTS_USAGE = `Tenants (when the collector assigns them, every SL
 
 /**
  * The tenants the collector assigns: --tenants / BURNRATE_TENANTS, plus the tenant of every
- * `TOKEN tenant=NAME` entry of the collector's own token settings (auth/tokens.ts), when they are
- * set in this environment. Only the tenant names are kept.
+ * `TOKEN tenant=NAME` entry of the token settings: `tokens` when the command loaded them itself
+ * (the engine, from its flags or environment), else the collector's BURNRATE_AUTH_TOKENS(_FILE)
+ * read from the environment. Only the tenant names are kept.
  */
-export function declaredTenants(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string[] {
+export function declaredTenants(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, tokens?: readonly TokenEntry[]): string[] {
   const listed = (typeof values.tenants === 'string' ? values.tenants : env.BURNRATE_TENANTS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const fromTokens = (tokens ?? tokensFromEnv(env)).map((t) => t.tenant).filter(Boolean);
+  return [...new Set([...listed, ...fromTokens])].sort();
+}
+
+function tokensFromEnv(env: NodeJS.ProcessEnv): TokenEntry[] {
   const sources: TokenSource[] = [];
   if (env.BURNRATE_AUTH_TOKENS) sources.push({ name: 'BURNRATE_AUTH_TOKENS', text: env.BURNRATE_AUTH_TOKENS });
   if (env.BURNRATE_AUTH_TOKENS_FILE) sources.push({ name: 'BURNRATE_AUTH_TOKENS_FILE', path: env.BURNRATE_AUTH_TOKENS_FILE });
-  let fromTokens: string[];
   try {
-    fromTokens = loadTokens(sources).map((t) => t.tenant).filter(Boolean);
+    return loadTokens(sources);
   } catch (err) {
     if (err instanceof TokenConfigError) throw new ConfigError(err.problems);
     throw err;
   }
-  return [...new Set([...listed, ...fromTokens])].sort();
 }

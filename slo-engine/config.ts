@@ -1,5 +1,7 @@
 // Every setting of `burnrate slo-engine`, once: its default (the zod schema), flag and environment
 // variable (SLO_ENGINE_SETTINGS). Same pattern as collector/config.ts: zod reports every problem at once.
+// The HTTP server (web UI, API, /metrics) listens on loopback by default; bound anywhere else it
+// needs tokens (ui/access/exposure.ts), which the command checks with the rest.
 import { z } from 'zod';
 import { parseDuration } from './math/duration.ts';
 
@@ -13,11 +15,18 @@ const duration = (what: string, min = 1) =>
     return seconds;
   });
 
+export const DEFAULT_INTERVAL_SECONDS = 30;
+
 export const sloEngineConfigSchema = z.object({
   slos: z.string({ error: 'a YAML file or a directory of SLO files is required' }).min(1, 'a YAML file or a directory of SLO files is required'),
   /** Seconds between ticks. */
-  interval: duration('tick interval').default(30),
+  interval: duration('tick interval').default(DEFAULT_INTERVAL_SECONDS),
+  /** Address of the web UI, the API and /metrics. */
+  host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** `TOKEN [tenant=NAME]` entries, one per line (auth/tokens.ts, the collector's format; secret). */
+  authTokens: z.string().default(''),
+  authTokensFile: z.string().default(''),
   migrate: z.boolean().default(false),
   /** Seconds between delivery polls (a tick also starts one). */
   deliveryInterval: duration('delivery interval').default(5),
@@ -37,7 +46,10 @@ export type SloEngineConfig = z.infer<typeof sloEngineConfigSchema>;
 export const SLO_ENGINE_SETTINGS: Record<keyof SloEngineConfig, { flag: string; env: string; help: string }> = {
   slos: { flag: 'slos', env: 'BURNRATE_SLOS', help: 'SLO file or directory (required)' },
   interval: { flag: 'interval', env: 'BURNRATE_SLO_INTERVAL', help: 'time between evaluations (default 30s)' },
-  port: { flag: 'port', env: 'BURNRATE_SLO_PORT', help: 'HTTP port for /metrics, /api/slos, /healthz, /readyz (default 9464)' },
+  host: { flag: 'host', env: 'BURNRATE_SLO_HOST', help: 'address of the web UI, the API and /metrics (default 127.0.0.1; any other needs tokens)' },
+  port: { flag: 'port', env: 'BURNRATE_SLO_PORT', help: 'port of the web UI, /api/slos, /metrics, /healthz, /readyz (default 9464)' },
+  authTokens: { flag: 'auth-tokens', env: 'BURNRATE_AUTH_TOKENS', help: 'require a token: "TOKEN [tenant=NAME]" per line, 16+ chars (a tenant token sees only its SLOs); also declares the tenants' },
+  authTokensFile: { flag: 'auth-tokens-file', env: 'BURNRATE_AUTH_TOKENS_FILE', help: 'file of "TOKEN [tenant=NAME]" lines; # starts a comment line' },
   migrate: { flag: 'migrate', env: 'BURNRATE_MIGRATE', help: 'run migrations at start' },
   deliveryInterval: { flag: 'delivery-interval', env: 'BURNRATE_DELIVERY_INTERVAL', help: 'time between notification delivery polls (default 5s)' },
   notificationMaxAge: { flag: 'notification-max-age', env: 'BURNRATE_NOTIFICATION_MAX_AGE', help: 'give up delivering a notification this long after its transition (default 24h)' },

@@ -1,11 +1,20 @@
 // The engine's HTTP surface (Hono): Prometheus gauges on their own registry, the SLOs as JSON,
-// liveness and readiness.
+// liveness and readiness, and the web UI (ui/), all behind the access rules of ui/access/.
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine, TickResult } from './engine.ts';
 import type { DeliveryOutcome } from './notify/deliverer.ts';
 import { formatDuration } from './math/duration.ts';
-import { sloJson, staleness, type NotificationView } from './views.ts';
+import { engineFacts, sloJson, staleAfterSeconds, staleness, type NotificationView } from './views.ts';
+import { DEFAULT_INTERVAL_SECONDS } from './config.ts';
+import { createAccess } from './ui/access/access.tsx';
+import type { AppEnv } from './ui/access/viewer.ts';
+import type { TokenEntry } from './ui/access/tokens.ts';
+import { mountUi, viewerOf, visibleSlos, type UiOptions } from './ui/mount.tsx';
+
+/** The engine's default tick's staleness limit, for callers that do not say. */
+const DEFAULT_STALE_AFTER = staleAfterSeconds(DEFAULT_INTERVAL_SECONDS);
 
 export interface SloMetrics {
   registry: Registry;
@@ -17,7 +26,7 @@ export interface SloMetrics {
 export interface MetricsOptions {
   /** Epoch milliseconds (the engine's clock). */
   clock?: () => number;
-  /** An SLO whose last evaluation is older than this is stale (default 90 s: three 30 s ticks). */
+  /** An SLO whose last evaluation is older than this is stale (default: views.ts staleAfterSeconds of the default tick). */
   staleAfterSeconds?: number;
   /** Pending notifications in the outbox (the deliverer's last poll). */
   pendingNotifications?: () => number;
@@ -25,7 +34,7 @@ export interface MetricsOptions {
 
 export function createSloMetrics(engine: Engine, options: MetricsOptions = {}): SloMetrics {
   const clock = options.clock ?? Date.now;
-  const staleAfter = options.staleAfterSeconds ?? 90;
+  const staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labels = ['slo_id', 'service'] as const;
@@ -62,7 +71,7 @@ export function createSloMetrics(engine: Engine, options: MetricsOptions = {}): 
       const now = Math.floor(clock() / 1000);
       for (const s of slos) {
         const result = engine.last()?.results.find((r) => r.slo.id === s.id);
-        this.set({ slo_id: s.id, service: s.service }, staleness(engine.health(), result, s.id, now, staleAfter).stale ? 1 : 0);
+        this.set({ slo_id: s.id, service: s.service }, staleness(engineFacts(engine.health(), result, s.id), now, staleAfter).stale ? 1 : 0);
       }
     },
   });
@@ -102,15 +111,22 @@ export function createSloMetrics(engine: Engine, options: MetricsOptions = {}): 
 }
 
 export interface ServerOptions {
+  /** Epoch milliseconds (staleness, session expiry, the UI's "now"). */
   clock?: () => number;
   staleAfterSeconds?: number;
   /** Recent notifications of some SLOs (from the outbox); absent: not shown. */
   notifications?: (sloIds: readonly string[]) => Promise<Map<string, NotificationView[]>>;
+  /** Token entries (auth/tokens.ts); none = no authentication (the command allows that on loopback only). */
+  tokens?: readonly TokenEntry[];
+  /** Serve the web UI (it reads ClickHouse); without it, only the API, /metrics and health. */
+  ui?: Omit<UiOptions, 'clock' | 'staleAfterSeconds' | 'engineFacts'>;
 }
 
-export function createServer(engine: Engine, metrics: SloMetrics, isReady: () => Promise<boolean>, options: ServerOptions = {}): Hono {
+export function createServer(engine: Engine, metrics: SloMetrics, isReady: () => Promise<boolean>, options: ServerOptions = {}): Hono<AppEnv> {
   const clock = options.clock ?? Date.now;
-  const app = new Hono();
+  const staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER;
+  const app = new Hono<AppEnv>();
+  const facts = (id: string) => engineFacts(engine.health(), engine.last()?.results.find((r) => r.slo.id === id), id);
   const view = async (ids: readonly string[]) => {
     const last = engine.last();
     const now = Math.floor(clock() / 1000);
@@ -122,18 +138,24 @@ export function createServer(engine: Engine, metrics: SloMetrics, isReady: () =>
         ...(result ? { result } : {}),
         states: last?.states ?? [],
         ...(last?.inhibited.get(id) ? { inhibited: last.inhibited.get(id)! } : {}),
-        staleness: staleness(engine.health(), result, id, now, options.staleAfterSeconds ?? 90),
+        staleness: staleness(facts(id), now, staleAfter),
         notifications: notes.get(id) ?? [],
       });
     });
   };
+  const access = createAccess(options.tokens ?? [], clock);
+  app.use(compress());
+  app.use(access.middleware);
+  access.mount(app);
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
-  app.get('/api/slos', async (c) => c.json({ slos: await view(engine.slos.map((s) => s.id)) }));
+  app.get('/api/slos', async (c) => c.json({ slos: await view(visibleSlos(viewerOf(c), engine.slos).map((s) => s.id)) }));
   app.get('/api/slos/:id', async (c) => {
-    const slo = engine.slos.find((s) => s.id === c.req.param('id'));
+    // Another tenant's SLO is a 404, like a missing one.
+    const slo = visibleSlos(viewerOf(c), engine.slos).find((s) => s.id === c.req.param('id'));
     return slo ? c.json((await view([slo.id]))[0]) : c.json({ error: 'no such SLO' }, 404);
   });
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/readyz', async (c) => ((await isReady()) ? c.text('ready') : c.text('not ready', 503)));
+  if (options.ui) mountUi(app, engine.slos, { ...options.ui, clock, staleAfterSeconds: staleAfter, engineFacts: facts });
   return app;
 }

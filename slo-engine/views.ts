@@ -20,17 +20,42 @@ export interface Staleness {
 }
 
 /**
- * Stale when the last tick failed (ClickHouse down), the SLO could not be evaluated in it, or its
- * last evaluation is older than `staleAfterSeconds` (a tick that hangs).
+ * How old an SLO's last evaluation may be before its numbers are stale: three ticks, and at least
+ * two minutes (one slow tick is not an outage). With the default 30 s tick: 2m, `status`'s default.
  */
-export function staleness(health: EngineHealth, result: SloEvaluation | undefined, sloId: string, now: number, staleAfterSeconds: number): Staleness {
-  const last = health.lastEvaluated.get(sloId);
-  const lastEvaluation = last ?? null;
-  if (health.lastAttempt && !health.lastAttempt.ok) return { lastEvaluation, stale: true, reason: `the last evaluation attempt failed: ${health.lastAttempt.error ?? 'unknown error'}` };
-  if (result?.error) return { lastEvaluation, stale: true, reason: `cannot be evaluated: ${result.error}` };
-  if (last === undefined) return { lastEvaluation, stale: true, reason: 'not evaluated yet' };
-  if (now - last > staleAfterSeconds) return { lastEvaluation, stale: true, reason: `last evaluated ${formatDuration(now - last)} ago` };
+export const staleAfterSeconds = (intervalSeconds: number): number => Math.max(3 * intervalSeconds, 120);
+
+/** What is known about an SLO's freshness: the running engine knows all three, a reader of ClickHouse the first. */
+export interface StalenessFacts {
+  /** Its last complete evaluation (epoch s): the engine's own memory, or the latest one it recorded. */
+  lastEvaluation: number | null;
+  /** Why the engine's last tick failed (ClickHouse down). */
+  tickError?: string;
+  /** Why this SLO could not be evaluated in the last tick. */
+  evaluationError?: string;
+}
+
+/**
+ * The one staleness rule, for the gauges, the API, `status` and the web UI: stale when the last
+ * tick failed, the SLO could not be evaluated in it, it was never evaluated, or its last
+ * evaluation is older than `staleAfter` seconds (a tick that hangs, an engine that stopped).
+ */
+export function staleness(facts: StalenessFacts, now: number, staleAfter: number): Staleness {
+  const { lastEvaluation } = facts;
+  if (facts.tickError !== undefined) return { lastEvaluation, stale: true, reason: `the last evaluation attempt failed: ${facts.tickError}` };
+  if (facts.evaluationError !== undefined) return { lastEvaluation, stale: true, reason: `cannot be evaluated: ${facts.evaluationError}` };
+  if (lastEvaluation === null) return { lastEvaluation, stale: true, reason: 'no evaluation recorded' };
+  if (now - lastEvaluation > staleAfter) return { lastEvaluation, stale: true, reason: `no evaluation for ${formatDuration(now - lastEvaluation)}` };
   return { lastEvaluation, stale: false, reason: null };
+}
+
+/** The running engine's facts about one SLO: its last tick and its memory of completed evaluations. */
+export function engineFacts(health: EngineHealth, result: SloEvaluation | undefined, sloId: string): StalenessFacts {
+  return {
+    lastEvaluation: health.lastEvaluated.get(sloId) ?? null,
+    ...(health.lastAttempt && !health.lastAttempt.ok ? { tickError: health.lastAttempt.error ?? 'unknown error' } : {}),
+    ...(result?.error !== undefined ? { evaluationError: result.error } : {}),
+  };
 }
 
 export interface NotificationView {

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, declaredTenants, parseFlags, TENANT_OPTIONS, TENANTS_USAGE } from '../options.ts';
-import { ConfigError, parseConfig } from '../config-error.ts';
+import { ConfigError } from '../config-error.ts';
 import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { loadSlosOrThrow } from '../../slo-engine/cli-support.ts';
@@ -11,13 +11,22 @@ import { createDeliverer } from '../../slo-engine/notify/deliverer.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import { notificationsBySlo } from '../../slo-engine/data.ts';
 import { SLO_ENGINE_SETTINGS, sloEngineConfigSchema, type SloEngineConfig } from '../../slo-engine/config.ts';
+import { staleAfterSeconds } from '../../slo-engine/views.ts';
+import { exposureProblems } from '../../slo-engine/ui/access/exposure.ts';
+import { TokenConfigError, loadTokens, type TokenEntry, type TokenSource } from '../../slo-engine/ui/access/tokens.ts';
 
 const BOOLEAN_KEYS = new Set<keyof SloEngineConfig>(['migrate']);
 const keys = Object.keys(SLO_ENGINE_SETTINGS) as (keyof SloEngineConfig)[];
 const flagOptions = Object.fromEntries(keys.map((k) => [SLO_ENGINE_SETTINGS[k].flag, { type: BOOLEAN_KEYS.has(k) ? 'boolean' : 'string' }] as const)) as Record<string, { type: 'string' | 'boolean' }>;
 
-/** Flags win over environment variables; zod reports every bad value at once. */
-export function sloEngineConfigFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): SloEngineConfig {
+const names = Object.fromEntries(keys.map((k) => [k, `--${SLO_ENGINE_SETTINGS[k].flag} / ${SLO_ENGINE_SETTINGS[k].env}`])) as Record<keyof SloEngineConfig, string>;
+
+/**
+ * The engine's settings and the tokens of its HTTP server. Flags win over environment variables;
+ * every problem at once: bad values (zod), unreadable or invalid tokens (auth/tokens.ts, checked
+ * even when other values are bad), an address beyond loopback without tokens.
+ */
+export function sloEngineConfigFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): { config: SloEngineConfig; tokens: TokenEntry[] } {
   const input: Record<string, unknown> = {};
   for (const key of keys) {
     const { flag, env: envName } = SLO_ENGINE_SETTINGS[key];
@@ -25,14 +34,32 @@ export function sloEngineConfigFrom(values: Record<string, unknown>, env: NodeJS
     if (value === undefined || value === '') continue;
     input[key] = BOOLEAN_KEYS.has(key) ? value === true || value === 'true' || value === '1' : value;
   }
-  const names = Object.fromEntries(keys.map((k) => [k, `--${SLO_ENGINE_SETTINGS[k].flag} / ${SLO_ENGINE_SETTINGS[k].env}`]));
-  return parseConfig(sloEngineConfigSchema, input, names);
+  const parsed = sloEngineConfigSchema.safeParse(input);
+  const problems = parsed.success ? [] : ConfigError.fromZod(parsed.error, names).problems;
+  // Set but empty means "no tokens"; set and yielding none, or unreadable, is a problem.
+  const sources: TokenSource[] = [];
+  if (typeof input.authTokens === 'string') sources.push({ name: names.authTokens, text: input.authTokens });
+  if (typeof input.authTokensFile === 'string') sources.push({ name: names.authTokensFile, path: input.authTokensFile });
+  let tokens: TokenEntry[] = [];
+  try {
+    tokens = loadTokens(sources);
+  } catch (err) {
+    if (!(err instanceof TokenConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (parsed.success) problems.push(...exposureProblems(parsed.data.host, tokens.length));
+  if (problems.length) throw new ConfigError(problems);
+  return { config: parsed.data!, tokens };
 }
 
 export const command: Command = {
   summary: 'evaluate SLOs every interval, write results to ClickHouse, send alerts',
   usage: [
     'usage: burnrate slo-engine --slos FILE_OR_DIR [options]',
+    '',
+    'The web UI, the JSON API and /metrics share one address (http://HOST:PORT/). Bound to an address',
+    'other than loopback, tokens are required (it refuses to start without); a tenant token sees only',
+    "its tenant's SLOs and spans, and not /metrics.",
     '',
     ...keys.map((k) => `  --${SLO_ENGINE_SETTINGS[k].flag.padEnd(24)} ${SLO_ENGINE_SETTINGS[k].env.padEnd(32)} ${SLO_ENGINE_SETTINGS[k].help}`),
     '',
@@ -60,16 +87,19 @@ export const command: Command = {
         return undefined;
       }
     };
-    const config = attempt(() => sloEngineConfigFrom(values, process.env));
+    const settings = attempt(() => sloEngineConfigFrom(values, process.env));
+    const config = settings?.config;
     const clickhouse = attempt(() => clickhouseFromFlags(values));
-    const tenants = attempt(() => declaredTenants(values, process.env));
+    // The engine's tokens (flag or environment) are the collector's: their tenants are the declared ones.
+    const tenants = settings ? attempt(() => declaredTenants(values, process.env, settings.tokens)) : undefined;
     const loaded = config && tenants ? attempt(() => loadSlosOrThrow(config.slos, { tenants })) : undefined;
     const { router, problems: routeProblems } = buildRouter(loaded?.slos ?? [], process.env);
     problems.push(...routeProblems);
     const dashboardUrl = process.env.BURNRATE_DASHBOARD_URL;
     if (dashboardUrl && !URL.canParse(dashboardUrl)) problems.push('BURNRATE_DASHBOARD_URL: not a URL');
-    if (problems.length || !config || !clickhouse || !tenants || !loaded) throw new ConfigError(problems);
+    if (problems.length || !settings || !config || !clickhouse || !tenants || !loaded) throw new ConfigError(problems);
     const { slos, warnings } = loaded;
+    const { tokens } = settings;
 
     if (config.migrate) await ensureDatabase(clickhouse);
     const ch = connectClickhouse(clickhouse);
@@ -88,18 +118,24 @@ export const command: Command = {
       leaseSeconds: config.notificationLease,
       onOutcome: (o) => metrics?.delivered(o),
     });
-    const staleAfterSeconds = Math.max(3 * config.interval, 60);
-    metrics = createSloMetrics(engine, { staleAfterSeconds, pendingNotifications: () => deliverer.pendingCount() });
+    const staleAfter = staleAfterSeconds(config.interval);
+    metrics = createSloMetrics(engine, { staleAfterSeconds: staleAfter, pendingNotifications: () => deliverer.pendingCount() });
     let ready = false;
     const app = createServer(engine, metrics, async () => ready && (await ch.ping().catch(() => false)), {
-      staleAfterSeconds,
+      staleAfterSeconds: staleAfter,
       notifications: (ids) => {
         const now = Math.floor(Date.now() / 1000);
         return notificationsBySlo(ch, ids, now - 7 * 86_400, now);
       },
+      tokens,
+      ui: { ch, log },
     });
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
-    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], http :${config.port}`);
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+    const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+    log(
+      `slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], ` +
+        `UI and API http://${shownHost}:${config.port}/${tokens.length ? ` (${tokens.length} token(s))` : ''}`,
+    );
 
     let stopping = false;
     const timers: NodeJS.Timeout[] = [];

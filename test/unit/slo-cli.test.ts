@@ -37,7 +37,7 @@ describe('flags (issue 12)', () => {
   });
 
   it('engine settings are checked together, the lease against the attempt timeout', () => {
-    expect(sloEngineConfigFrom({ slos: 'x' }, {})).toMatchObject({ interval: 30, deliveryInterval: 5, notificationMaxAge: 86_400, notificationTimeout: 10, notificationLease: 120 });
+    expect(sloEngineConfigFrom({ slos: 'x' }, {}).config).toMatchObject({ interval: 30, deliveryInterval: 5, notificationMaxAge: 86_400, notificationTimeout: 10, notificationLease: 120 });
     try {
       sloEngineConfigFrom({ interval: '0s', 'notification-timeout': '10s', 'notification-lease': '5s' }, {});
       expect.unreachable();

@@ -3,7 +3,7 @@ import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import type { Engine, EngineHealth, TickResult } from '../../slo-engine/engine.ts';
 import { evaluate } from '../../slo-engine/evaluate.ts';
 import { evaluationPlan } from '../../slo-engine/math/windows.ts';
-import { staleness } from '../../slo-engine/views.ts';
+import { engineFacts, staleAfterSeconds, staleness } from '../../slo-engine/views.ts';
 import { loadFixture } from './slo-fixtures.ts';
 
 const slo = loadFixture('availability-999-30d');
@@ -85,9 +85,19 @@ describe('staleness (issue 12)', () => {
 
   it('is stale without a failure when the last evaluation is too old (a hung tick), and before the first one', () => {
     const health: EngineHealth = { lastAttempt: { at, ok: true }, lastEvaluated: new Map([[slo.id, at]]) };
-    expect(staleness(health, undefined, slo.id, at + 90, 90)).toEqual({ lastEvaluation: at, stale: false, reason: null });
-    expect(staleness(health, undefined, slo.id, at + 91, 90)).toEqual({ lastEvaluation: at, stale: true, reason: 'last evaluated 1m31s ago' });
-    expect(staleness({ lastEvaluated: new Map() }, undefined, slo.id, at, 90)).toEqual({ lastEvaluation: null, stale: true, reason: 'not evaluated yet' });
-    expect(staleness(health, { slo, error: 'boom' }, slo.id, at, 90)).toMatchObject({ stale: true, reason: 'cannot be evaluated: boom' });
+    expect(staleness(engineFacts(health, undefined, slo.id), at + 90, 90)).toEqual({ lastEvaluation: at, stale: false, reason: null });
+    expect(staleness(engineFacts(health, undefined, slo.id), at + 91, 90)).toEqual({ lastEvaluation: at, stale: true, reason: 'no evaluation for 1m31s' });
+    expect(staleness(engineFacts({ lastEvaluated: new Map() }, undefined, slo.id), at, 90)).toEqual({ lastEvaluation: null, stale: true, reason: 'no evaluation recorded' });
+    expect(staleness(engineFacts(health, { slo, error: 'boom' }, slo.id), at, 90)).toMatchObject({ stale: true, reason: 'cannot be evaluated: boom' });
+  });
+
+  it('is one rule for the engine and for readers of what it recorded: three ticks, at least two minutes', () => {
+    expect(staleAfterSeconds(30)).toBe(120);
+    expect(staleAfterSeconds(60)).toBe(180);
+    // A reader of ClickHouse (status, the UI after a restart) knows only the recorded evaluation.
+    expect(staleness({ lastEvaluation: at }, at + 120, staleAfterSeconds(30))).toEqual({ lastEvaluation: at, stale: false, reason: null });
+    expect(staleness({ lastEvaluation: at }, at + 121, staleAfterSeconds(30))).toEqual({ lastEvaluation: at, stale: true, reason: 'no evaluation for 2m1s' });
+    // A failed tick outranks a recent evaluation.
+    expect(staleness({ lastEvaluation: at, tickError: 'down' }, at + 1, 120)).toMatchObject({ stale: true, reason: 'the last evaluation attempt failed: down' });
   });
 });
