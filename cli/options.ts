@@ -63,7 +63,8 @@ export const TENANT_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const TENANTS_USAGE = `Tenants (when the collector assigns them, every SLO must name its tenant):
-  --tenants a,b               BURNRATE_TENANTS     tenant names; also read from BURNRATE_AUTH_TOKENS(_FILE) "TOKEN tenant=NAME" entries`;
+  --tenants a,b               BURNRATE_TENANTS     tenant names; also those of the "TOKEN tenant=NAME" token entries
+                                                   (BURNRATE_AUTH_TOKENS(_FILE); the engine: its --auth-tokens(-file))`;
 
 /**
  * The tenants the collector assigns: --tenants / BURNRATE_TENANTS, plus the tenant of every
