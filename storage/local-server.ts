@@ -17,7 +17,7 @@ export function findClickhouseBinary(): string | undefined {
   return found || undefined;
 }
 
-function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string | undefined): string {
+function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string | undefined, extra: string): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -40,7 +40,7 @@ ${timezone ? `  <timezone>${timezone}</timezone>\n` : ''}  <path>${dir}/data/</p
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
-</yandex>
+${extra}</yandex>
 `;
 }
 
@@ -81,6 +81,8 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number, 
 export interface ServerStartOptions extends StartOptions {
   tcpPort?: number;
   binary?: string;
+  /** Elements added inside <yandex> (a cluster node's remote_servers, macros, zookeeper, ...). */
+  extraConfigXml?: string;
 }
 
 export async function startLocalClickhouse(options: ServerStartOptions): Promise<ServerClickhouse> {
@@ -92,7 +94,7 @@ export async function startLocalClickhouse(options: ServerStartOptions): Promise
   for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub), { recursive: true });
   const httpPort = options.httpPort ?? (await freePort());
   const tcpPort = options.tcpPort ?? (await freePort());
-  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort, options.timezone));
+  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort, options.timezone, options.extraConfigXml ?? ''));
   const passwords: Record<string, string> = { default: '' };
   writeFileSync(join(dir, 'users.xml'), usersXml(passwords));
   const url = `http://127.0.0.1:${httpPort}`;
