@@ -130,6 +130,21 @@ export function classifyClickhouseError(err: unknown): ErrorClass {
   return 'environmental';
 }
 
+/** The request never reached a server: it can be sent to another endpoint as it is. */
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Failures where ClickHouse itself gave no answer: `unreachable` when the request provably never
+ * reached a server (refused, unknown host), `unanswered` when it may have (reset, timeout). Undefined
+ * when ClickHouse answered (its error is the answer) or for anything else. Used for endpoint failover.
+ */
+export function connectionFailure(err: unknown): 'unreachable' | 'unanswered' | undefined {
+  if (clickhouseErrorCode(err) !== undefined) return undefined;
+  const errno = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (UNREACHABLE_ERRNOS.has(errno)) return 'unreachable';
+  return classifyClickhouseError(err) === 'transient' ? 'unanswered' : undefined;
+}
+
 /** A label value for metrics: the numeric code or the kind of failure without one. */
 export function errorLabel(err: unknown): string {
   const code = clickhouseErrorCode(err);

@@ -1,31 +1,44 @@
 import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
+import { table } from '../cluster/ddl.ts';
 
 // SLO engine tables. Portable to ClickHouse 18.16: no TTL (day partitions + retention job), no Map,
 // no low-cardinality or 64-bit datetime types. Replacing tables are read with FINAL: a re-counted minute or a
 // newer alert state replaces the older row instead of adding to it.
+//
+// In a cluster every SLO table is sharded by SLO id: FINAL deduplicates within a shard only, and an
+// SLO's counts, state and notifications are read together.
+const BY_SLO = 'cityHash64(slo_id)';
 export const sloMigrations: Migration[] = [
   {
     version: 401,
     name: 'SLO per-minute good/total counts',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloSli1m} (
+      table({
+        name: TABLES.sloSli1m,
+        columns: `
         slo_id String,
         sli_hash String,
         minute DateTime,
         good UInt64,
         total UInt64,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      PARTITION BY toYYYYMMDD(minute)
-      ORDER BY (slo_id, sli_hash, minute)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(minute)',
+        orderBy: '(slo_id, sli_hash, minute)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 402,
     name: 'SLO definitions and counted ranges',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloDefinitions} (
+      table({
+        name: TABLES.sloDefinitions,
+        columns: `
         slo_id String,
         sli_hash String,
         service String,
@@ -35,15 +48,21 @@ export const sloMigrations: Migration[] = [
         counted_until DateTime,
         updated DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      ORDER BY (slo_id, sli_hash)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        orderBy: '(slo_id, sli_hash)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 403,
     name: 'SLO evaluations',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloEvaluations} (
+      table({
+        name: TABLES.sloEvaluations,
+        columns: `
         time DateTime,
         window_end DateTime,
         slo_id String,
@@ -72,16 +91,21 @@ export const sloMigrations: Migration[] = [
         alert_status Array(String),
         page_firing UInt8,
         ticket_firing UInt8
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(time)
-      ORDER BY (slo_id, time)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(slo_id, time)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 404,
     name: 'SLO alert state',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloAlertState} (
+      table({
+        name: TABLES.sloAlertState,
+        columns: `
         slo_id String,
         kind String,
         status String,
@@ -89,15 +113,21 @@ export const sloMigrations: Migration[] = [
         updated DateTime,
         no_data_since DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      ORDER BY (slo_id, kind)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        orderBy: '(slo_id, kind)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 405,
     name: 'SLO notification attempts',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloNotifications} (
+      table({
+        name: TABLES.sloNotifications,
+        columns: `
         time DateTime,
         slo_id String,
         kind String,
@@ -109,9 +139,12 @@ export const sloMigrations: Migration[] = [
         http_status UInt16,
         attempts UInt8,
         error String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(time)
-      ORDER BY (dedup_key, time)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(dedup_key, time)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
 ];
