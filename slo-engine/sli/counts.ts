@@ -6,6 +6,7 @@
 import type { Clickhouse } from '../../storage/client.ts';
 import { ident, joinSql, sql, type SqlFragment } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
+import { optimizeSettings, partsSource, partsTable, partsTarget, perShardGrouping } from '../../storage/cluster/parts.ts';
 import type { Slo } from '../model.ts';
 import type { Counts } from '../math/burn.ts';
 import type { EvaluationPlan } from '../math/windows.ts';
@@ -124,12 +125,15 @@ export async function refreshCounts(ch: Clickhouse, items: readonly { slo: Slo; 
  * one active part. A partition merged into one part holds each (slo, hash, minute) once (a merge
  * of a ReplacingMergeTree keeps the newest version; one INSERT never repeats a minute), so it can
  * be summed without FINAL, which on 18.16 is single-threaded and ~8x slower.
+ * In a cluster: partitions with several parts on any shard, as listed on the replica each shard's
+ * sums are read from (storage/cluster/parts.ts).
  */
 export async function dirtyDays(ch: Clickhouse): Promise<number[]> {
   const rows = await ch.query<{ partition: string }>(
-    sql`SELECT partition FROM system.parts WHERE database = ${ch.database} AND table = ${TABLES.sloSli1m} AND active GROUP BY partition HAVING count() > 1`,
+    sql`SELECT partition FROM ${partsSource(ch)} WHERE database = ${ch.database} AND table = ${partsTable(ch, TABLES.sloSli1m)} AND active GROUP BY partition HAVING count() > 1${perShardGrouping(ch)}`,
   );
-  return rows.map((r) => r.partition).filter((p) => /^\d{8}$/.test(p)).map((p) => Date.UTC(Number(p.slice(0, 4)), Number(p.slice(4, 6)) - 1, Number(p.slice(6, 8))) / 1000);
+  const partitions = [...new Set(rows.map((r) => r.partition))];
+  return partitions.filter((p) => /^\d{8}$/.test(p)).map((p) => Date.UTC(Number(p.slice(0, 4)), Number(p.slice(4, 6)) - 1, Number(p.slice(6, 8))) / 1000);
 }
 
 /**
@@ -140,7 +144,7 @@ export async function settleDays(ch: Clickhouse, now: number, settledSeconds: nu
   const days = (await dirtyDays(ch)).filter((d) => d + 86_400 <= now - settledSeconds).slice(0, limit);
   for (const d of days) {
     const id = new Date(d * 1000).toISOString().slice(0, 10).replace(/-/g, '');
-    await ch.command(`OPTIMIZE TABLE ${ident(TABLES.sloSli1m)} PARTITION ${id} FINAL`);
+    await ch.command(`OPTIMIZE TABLE ${partsTarget(ch, TABLES.sloSli1m)} PARTITION ${id} FINAL`, optimizeSettings(ch));
   }
   return days.length;
 }

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../storage/local-clickhouse.ts';
 import { startLocalClickhouse, type ServerClickhouse } from '../../storage/local-server.ts';
+import type { ClickhouseConfig } from '../../storage/config.ts';
 import { startZookeeper, type LocalZookeeper } from './zookeeper.ts';
 
 export interface ClusterNode {
@@ -24,6 +25,8 @@ export interface LocalCluster {
   /** Every node's HTTP URL, shard by shard. */
   urls: string[];
   node(shard: number, replica: number): ClusterNode;
+  /** Cluster mode for `database`, connecting to `first` and failing over to the other nodes in order. */
+  config(database: string, first?: ClusterNode): ClickhouseConfig;
   stop(): Promise<void>;
 }
 
@@ -59,8 +62,10 @@ ${shards}
   </remote_servers>
   <zookeeper>
     <node><host>${zk.host}</host><port>${zk.port}</port></node>
-    <session_timeout_ms>6000</session_timeout_ms>
+    <session_timeout_ms>15000</session_timeout_ms>
   </zookeeper>
+  <!-- Longer than the client's idle-socket time (2.5 s) even when this 2-core machine is loaded. -->
+  <keep_alive_timeout>10</keep_alive_timeout>
   <macros>
     <shard>${shard}</shard>
     <replica>s${shard}r${replica}</replica>
@@ -122,6 +127,10 @@ export async function startLocalCluster(dir: string, options: ClusterOptions = {
       const found = nodes.find((n) => n.shard === shard && n.replica === replica);
       if (!found) throw new Error(`no node s${shard}r${replica}`);
       return found;
+    },
+    config(database, first = nodes[0]) {
+      const ordered = [first!, ...nodes.filter((n) => n !== first)];
+      return { url: ordered.map((n) => n.server.url).join(','), username: 'default', password: '', database, cluster: name };
     },
     async stop() {
       await Promise.all(nodes.map((n) => n.server.stop()));

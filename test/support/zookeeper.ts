@@ -42,14 +42,13 @@ export async function startZookeeper(dir: string, timeoutMs = 60_000): Promise<L
   const root = resolve(dir);
   mkdirSync(join(root, 'data'), { recursive: true });
   const port = await freePort();
-  // Short ticks: sessions of a killed ClickHouse expire in seconds, not tens of seconds.
+  // Sessions of a killed ClickHouse expire within ClickHouse's session timeout (15 s, test/support/cluster.ts).
   writeFileSync(
     join(root, 'zoo.cfg'),
     [
-      'tickTime=500',
+      'tickTime=1000',
       'initLimit=10',
       'syncLimit=5',
-      'minSessionTimeout=2000',
       `dataDir=${join(root, 'data')}`,
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',
