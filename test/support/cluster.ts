@@ -74,6 +74,23 @@ ${shards}
 `;
 }
 
+/** Resolves once the node reads ZooKeeper (its replicated tables and ON CLUSTER need it). */
+async function waitForZookeeper(node: ClusterNode, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${node.server.url}/?query=${encodeURIComponent("SELECT count() FROM system.zookeeper WHERE path = '/'")}`);
+      if (res.ok) return;
+      last = await res.text();
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${node.name} (${node.server.url}) did not reach ZooKeeper within ${timeoutMs} ms: ${last.slice(0, 300)}`);
+}
+
 export async function startLocalCluster(dir: string, options: ClusterOptions = {}): Promise<LocalCluster> {
   const root = resolve(dir);
   const name = options.name ?? 'burnrate';
@@ -112,6 +129,7 @@ export async function startLocalCluster(dir: string, options: ClusterOptions = {
     const results = await Promise.allSettled(starts);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    await Promise.all(nodes.map((n) => waitForZookeeper(n, 60_000)));
   } catch (err) {
     await Promise.all(nodes.map((n) => n.server.kill()));
     await zookeeper.stop();

@@ -66,7 +66,9 @@ export async function startZookeeper(dir: string, timeoutMs = 60_000): Promise<L
   const stderr: string[] = [];
   child.stderr!.on('data', (d) => stderr.push(String(d)));
   const deadline = Date.now() + timeoutMs;
-  while ((await fourLetters(port, 'ruok')) !== 'imok') {
+  // `ruok` answers before the server takes sessions; `srvr` names the mode only once it serves.
+  // (A ClickHouse 18.16 whose first ZooKeeper handshake is refused can crash.)
+  while (!(await fourLetters(port, 'srvr')).includes('Mode: standalone')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`ZooKeeper did not answer on 127.0.0.1:${port} within ${timeoutMs} ms (exit ${child.exitCode}): ${stderr.join('').slice(-2000)}`);
