@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCluster, type LocalCluster } from '../support/cluster.ts';
@@ -24,7 +24,8 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
   let dir: string;
   let cluster: LocalCluster;
   let collectors: CollectorProcess[] = [];
-  const database = 'faults';
+  // One database per fault, so each tally counts its own spans.
+  const databases = ['replica_killed', 'shard_down'];
 
   let failed = false;
   afterEach(({ task }) => {
@@ -34,21 +35,29 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'burnrate-cluster-faults-'));
     cluster = await startLocalCluster(join(dir, 'cluster'), { timezone: inject('clickhouseTimezone') });
-    await ensureDatabase(cluster.config(database));
-    const ch = connectClickhouse(cluster.config(database));
-    await migrate(ch);
-    await ch.close();
+    for (const database of databases) {
+      await ensureDatabase(cluster.config(database));
+      const ch = connectClickhouse(cluster.config(database));
+      await migrate(ch);
+      await ch.close();
+    }
   });
 
   afterAll(async () => {
-    await Promise.all(collectors.map((c) => c.kill('SIGKILL')));
+    await stopCollectors();
     await cluster?.stop();
-    if (failed) console.log(`cluster logs kept in ${dir}`);
+    if (failed) console.log(`cluster and collector logs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
+
+  async function stopCollectors(): Promise<void> {
+    await Promise.all(collectors.map((c) => c.kill('SIGKILL')));
+    for (const [i, c] of collectors.entries()) writeFileSync(join(dir, `collector-${Date.now()}-${i}.log`), c.output.join(''));
+    collectors = [];
+  }
 
   /** Two collectors: one starting at shard 1's first replica, one at shard 2's second. */
-  async function startCollectors(): Promise<CollectorProcess[]> {
+  async function startCollectors(database: string): Promise<CollectorProcess[]> {
     const firsts = [cluster.node(1, 1), cluster.node(2, 2)];
     collectors = await Promise.all(
       firsts.map(async (first) => {
@@ -72,7 +81,8 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
   }
 
   it('one replica killed under load: ingest continues and every acknowledged span is stored', async () => {
-    const [a, b] = await startCollectors();
+    const database = databases[0]!;
+    const [a, b] = await startCollectors(database);
     const load = startLoad([a!.url, b!.url]);
     await sleep(4_000);
     // Shard 1's first replica: where every shard-1 insert goes, and collector A's first endpoint.
@@ -90,11 +100,13 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
     report('replica s1r1 killed for 12 s', tally, `(acknowledged while it was down: ${during}; not yet readable while it was down: ${readableWhileDown.missing.length}) statuses=${JSON.stringify(statuses)}`);
     expect(during, 'ingest continued').toBeGreaterThan(500);
     expect(tally.missing).toEqual([]);
-    await Promise.all(collectors.map((c) => c.kill('SIGTERM')));
+    expect(statuses.every((s) => s['400'] === undefined), 'nothing refused').toBe(true);
+    await stopCollectors();
   }, 200_000);
 
   it('a whole shard down: 503 with Retry-After while it is down, every acknowledged span stored once it is back', async () => {
-    const [a, b] = await startCollectors();
+    const database = databases[1]!;
+    const [a, b] = await startCollectors(database);
     const load = startLoad([a!.url, b!.url]);
     await sleep(4_000);
     const shard2 = [cluster.node(2, 1), cluster.node(2, 2)];
@@ -118,5 +130,7 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
     expect(readyz.status).toBe(503);
     expect(afterRecovery, 'ingest recovered').toBeGreaterThan(500);
     expect(tally.missing).toEqual([]);
+    expect(statuses.every((s) => s['400'] === undefined), 'nothing refused').toBe(true);
+    await stopCollectors();
   }, 200_000);
 });

@@ -58,7 +58,7 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
     // The nodes' logs explain a failure: kept then.
     if (failed) console.log(`cluster logs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('two migrators started at once apply every step once, and every node gets every table', async () => {
     const database = 'migrations';

@@ -53,6 +53,8 @@ export async function startZookeeper(dir: string, timeoutMs = 60_000): Promise<L
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',
       'maxClientCnxns=0',
+      // Transaction logs are preallocated 64 MB at a time by default.
+      'preAllocSize=4096',
       // 3.5+ starts an admin web server on 8080 unless told not to.
       'admin.enableServer=false',
       '4lw.commands.whitelist=ruok,srvr',
