@@ -10,9 +10,13 @@ import { migrate } from '../storage/migrate.ts';
 import { applyRetention } from '../storage/retention.ts';
 import { loadTokens } from '../auth/tokens.ts';
 import { createAuthenticator } from './auth.ts';
+import { acceptedTimes } from './decode/item-times.ts';
+import { maxJsonDepth } from './decode/json-shape.ts';
 import { ingestTokenSources, type CollectorConfig } from './config.ts';
+import type { DecodeLimits } from './rows/types.ts';
 import { createHttpApp } from './http/app.ts';
 import { trackForDrain } from './http/drain.ts';
+import { httpServerOptions } from './http/server-options.ts';
 import { createIngestor, type RowSink } from './ingest.ts';
 import { SIGNALS } from './signals/index.ts';
 import { CollectorTelemetry } from './telemetry.ts';
@@ -33,12 +37,26 @@ export interface StartCollectorOptions {
   log?: (line: string) => void;
   /** Prometheus default process metrics (off in tests, where many collectors share a process). */
   defaultMetrics?: boolean;
+  /** The clock for the accepted window of item times (milliseconds since the epoch). */
+  now?: () => number;
+}
+
+function decodeLimitsOf(config: CollectorConfig): DecodeLimits {
+  const { maxAnyValueDepth, maxAttributesPerList, maxAttributeValueBytes, maxAttributeKeyBytes, maxEventsPerSpan, maxLinksPerSpan, maxNameBytes, maxStatusMessageBytes } = config;
+  return { maxAnyValueDepth, maxAttributesPerList, maxAttributeValueBytes, maxAttributeKeyBytes, maxEventsPerSpan, maxLinksPerSpan, maxNameBytes, maxStatusMessageBytes };
+}
+
+/** Items older than the retention window would be dropped within the hour: the window is the shorter. */
+function maxTimestampAgeSeconds(config: CollectorConfig): number {
+  const days = config.retentionDays > 0 ? Math.min(config.retentionDays, config.maxTimestampAgeDays) : config.maxTimestampAgeDays;
+  return days * 86_400;
 }
 
 export async function startCollector(config: CollectorConfig, clickhouseConfig: ClickhouseConfig, options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? ((line: string) => console.log(line));
   // First, so a bad token configuration stops the start before anything else happens.
   const authenticate = createAuthenticator(loadTokens(ingestTokenSources(config)));
+  const now = options.now ?? Date.now;
   if (config.migrate) {
     await ensureDatabase(clickhouseConfig);
   }
@@ -96,24 +114,24 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
     : undefined;
   const sink: RowSink = spool ?? { write: (batches) => writer.submitAll(batches) };
   const tls = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const limits = {
-    maxAnyValueDepth: config.maxAnyValueDepth,
-    maxAttributesPerList: config.maxAttributesPerList,
-    maxAttributeValueBytes: config.maxAttributeValueBytes,
-  };
-  const ingestor = createIngestor(sink, telemetry, limits);
+  const limits = decodeLimitsOf(config);
+  const ingestor = createIngestor(sink, telemetry, limits, () => acceptedTimes(now(), maxTimestampAgeSeconds(config), config.maxTimestampFutureHours * 3600));
   // Ping alone answers without credentials: readiness also needs inserts to go through.
   const ready = async () => (await clickhouse.ping().catch(() => false)) && (await writer.ready());
 
-  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, ready, authenticate });
+  const app = createHttpApp({ signals: SIGNALS, ingestor, telemetry, maxBodyBytes: config.maxBodyBytes, maxJsonDepth: maxJsonDepth(limits), ready, authenticate });
+  const serverOptions = httpServerOptions(config);
   const listen = { fetch: app.fetch, port: config.httpPort, hostname: config.host };
   const httpServer = await new Promise<Server>((resolve) => {
     const server = (
-      tls ? serve({ ...listen, createServer: createHttpsServer, serverOptions: tls }, () => resolve(server)) : serve(listen, () => resolve(server))
+      tls
+        ? serve({ ...listen, createServer: createHttpsServer, serverOptions: { ...serverOptions, ...tls } }, () => resolve(server))
+        : serve({ ...listen, serverOptions }, () => resolve(server))
     ) as Server;
   });
   // Exporters keep connections open; keep them longer than typical client idle timeouts.
-  httpServer.keepAliveTimeout = 65_000;
+  httpServer.keepAliveTimeout = config.idleTimeoutMs;
+  httpServer.maxConnections = config.maxConnections;
   const httpDrain = trackForDrain(httpServer);
   const httpPort = (httpServer.address() as AddressInfo).port;
   log(`collector: OTLP/HTTP on ${tls ? 'https' : 'http'}://${config.host}:${httpPort} (POST ${SIGNALS.map((s) => s.path).join(', ')}; GET /metrics /healthz /readyz)`);
@@ -127,6 +145,10 @@ export async function startCollector(config: CollectorConfig, clickhouseConfig: 
           maxMessageBytes: config.maxBodyBytes,
           authenticate,
           credentials: tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false) : undefined,
+          headersTimeoutMs: config.headersTimeoutMs,
+          requestTimeoutMs: config.requestTimeoutMs,
+          idleTimeoutMs: config.idleTimeoutMs,
+          maxConnections: config.maxConnections,
         })
       : undefined;
   if (grpcServer) log(`collector: OTLP/gRPC on ${config.host}:${grpcServer.port}${tls ? ' (TLS)' : ''}`);

@@ -6,6 +6,7 @@ import { DEFAULT_RETRY } from './writer/retry.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 
 /** Every collector setting with its default, in one place. */
 export const collectorConfigSchema = z.object({
@@ -26,6 +27,20 @@ export const collectorConfigSchema = z.object({
   maxAnyValueDepth: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAnyValueDepth),
   maxAttributesPerList: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributesPerList),
   maxAttributeValueBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributeValueBytes),
+  // Per-span and per-field input limits (see DecodeLimits), and the accepted item times.
+  maxAttributeKeyBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxAttributeKeyBytes),
+  maxEventsPerSpan: nonNegativeInt.default(DEFAULT_DECODE_LIMITS.maxEventsPerSpan),
+  maxLinksPerSpan: nonNegativeInt.default(DEFAULT_DECODE_LIMITS.maxLinksPerSpan),
+  maxNameBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxNameBytes),
+  maxStatusMessageBytes: positiveInt.default(DEFAULT_DECODE_LIMITS.maxStatusMessageBytes),
+  /** Items older than this (or than --retention-days, when shorter) are rejected. */
+  maxTimestampAgeDays: positiveInt.max(36_500).default(3650),
+  maxTimestampFutureHours: positiveInt.max(8760).default(24),
+  // Slow or idle clients on both ports (slowloris), and a cap on open connections per port.
+  headersTimeoutMs: positiveInt.default(10_000),
+  requestTimeoutMs: positiveInt.default(60_000),
+  idleTimeoutMs: positiveInt.default(65_000),
+  maxConnections: positiveInt.default(4096),
   migrate: z.boolean().default(false),
   /** Disk spool directory; '' = memory-only mode (acknowledged after the ClickHouse insert). */
   spoolDir: z.string().default(''),
@@ -41,6 +56,7 @@ export const collectorConfigSchema = z.object({
   tlsKey: z.string().default(''),
 })
   .refine((c) => (c.tlsCert === '') === (c.tlsKey === ''), { message: 'set both --tls-cert and --tls-key, or neither', path: ['tlsCert'] })
+  .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, { message: 'must not exceed --request-timeout-ms', path: ['headersTimeoutMs'] })
   .superRefine((c, ctx) => {
     // Token problems are configuration problems: reported with the others, before anything starts.
     try {
@@ -79,6 +95,17 @@ export const COLLECTOR_SETTINGS: Record<keyof CollectorConfig, { flag: string; e
   maxAnyValueDepth: { flag: 'max-any-value-depth', env: 'BURNRATE_MAX_ANY_VALUE_DEPTH', help: 'nesting limit of array/kvlist values (default 16)' },
   maxAttributesPerList: { flag: 'max-attributes', env: 'BURNRATE_MAX_ATTRIBUTES', help: 'attributes kept per list; the rest are counted as dropped (default 1024)' },
   maxAttributeValueBytes: { flag: 'max-attribute-value-bytes', env: 'BURNRATE_MAX_ATTRIBUTE_VALUE_BYTES', help: 'attribute values are truncated to this size (default 65536)' },
+  maxAttributeKeyBytes: { flag: 'max-attribute-key-bytes', env: 'BURNRATE_MAX_ATTRIBUTE_KEY_BYTES', help: 'attributes with longer keys are dropped and counted (default 4096)' },
+  maxEventsPerSpan: { flag: 'max-events-per-span', env: 'BURNRATE_MAX_EVENTS_PER_SPAN', help: 'events kept per span; the rest count in dropped_events_count (default 128)' },
+  maxLinksPerSpan: { flag: 'max-links-per-span', env: 'BURNRATE_MAX_LINKS_PER_SPAN', help: 'links kept per span; the rest count in dropped_links_count (default 128)' },
+  maxNameBytes: { flag: 'max-name-bytes', env: 'BURNRATE_MAX_NAME_BYTES', help: 'span and event names are truncated to this size (default 4096)' },
+  maxStatusMessageBytes: { flag: 'max-status-message-bytes', env: 'BURNRATE_MAX_STATUS_MESSAGE_BYTES', help: 'span status messages are truncated to this size (default 8192)' },
+  maxTimestampAgeDays: { flag: 'max-timestamp-age-days', env: 'BURNRATE_MAX_TIMESTAMP_AGE_DAYS', help: 'reject items older than this, or than --retention-days (default 3650)' },
+  maxTimestampFutureHours: { flag: 'max-timestamp-future-hours', env: 'BURNRATE_MAX_TIMESTAMP_FUTURE_HOURS', help: 'reject items further ahead of the clock than this (default 24)' },
+  headersTimeoutMs: { flag: 'headers-timeout-ms', env: 'BURNRATE_HEADERS_TIMEOUT_MS', help: 'close a connection whose request headers (gRPC: first bytes) take longer (default 10000)' },
+  requestTimeoutMs: { flag: 'request-timeout-ms', env: 'BURNRATE_REQUEST_TIMEOUT_MS', help: 'close a request whose body (gRPC: message) takes longer to arrive (default 60000)' },
+  idleTimeoutMs: { flag: 'idle-timeout-ms', env: 'BURNRATE_IDLE_TIMEOUT_MS', help: 'close keep-alive connections idle this long (default 65000)' },
+  maxConnections: { flag: 'max-connections', env: 'BURNRATE_MAX_CONNECTIONS', help: 'open connections per port; more are refused at once (default 4096)' },
   migrate: { flag: 'migrate', env: 'BURNRATE_MIGRATE', help: 'run migrations at start' },
   spoolDir: { flag: 'spool-dir', env: 'BURNRATE_SPOOL_DIR', help: 'disk spool: acknowledge once fsynced here (default: memory-only, see docs/durability.md)' },
   spoolMaxBytes: { flag: 'spool-max-bytes', env: 'BURNRATE_SPOOL_MAX_BYTES', help: 'bound on spool bytes on disk; over it 503 (default 1 GiB)' },

@@ -1,4 +1,4 @@
-import type { DecodeLimits, DecodeOptions } from './rows/types.ts';
+import { storableTimes, type DecodeLimits, type DecodeOptions, type TimeWindow } from './rows/types.ts';
 import type { Insertable, SignalSpec } from './signals/signal.ts';
 import type { CollectorTelemetry } from './telemetry.ts';
 import type { EncodedRows } from './writer/batch-writer.ts';
@@ -25,11 +25,12 @@ export interface Ingestor {
  * sink (acknowledged only when it resolves), count everything. Rows ClickHouse refuses for their
  * content while the rest of the request was stored become an OTLP partial success; when nothing
  * was stored the RowsRefusedError goes up (400: retrying the same request cannot help).
+ * `acceptedTimes` gives the window of item times at the moment a request arrives (an injected clock).
  */
-export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, limits: DecodeLimits): Ingestor {
+export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, limits: DecodeLimits, acceptedTimes: () => TimeWindow = storableTimes): Ingestor {
   return {
     async ingest(signal, body, encoding, tenant) {
-      const decoded = decodeAndEncode(signal, body, encoding, { tenant, limits });
+      const decoded = decodeAndEncode(signal, body, encoding, { tenant, limits, times: acceptedTimes() });
       let { accepted, rejected, errorMessage } = decoded;
       telemetry.received.inc({ signal: signal.signal }, accepted + rejected);
       if (rejected > 0) telemetry.rejected.inc({ signal: signal.signal, reason: 'invalid' }, rejected);
@@ -59,7 +60,7 @@ export function createIngestor(sink: RowSink, telemetry: CollectorTelemetry, lim
  */
 export function decodeAndEncode(signal: SignalSpec<unknown>, body: Uint8Array, encoding: 'proto' | 'json', options: DecodeOptions): Insertable {
   if (encoding === 'proto' && signal.transcodeProto) return signal.transcodeProto(body, options);
-  const decoded = encoding === 'proto' ? signal.decodeProto(body, options) : signal.decodeJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), options);
+  const decoded = encoding === 'proto' ? signal.decodeProto(body, options) : signal.decodeJson(body, options);
   const accepted = signal.count(decoded.rows);
   return { batches: accepted > 0 ? signal.encode(decoded.rows) : [], accepted, rejected: decoded.rejected, errorMessage: decoded.errorMessage };
 }

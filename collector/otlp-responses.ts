@@ -40,6 +40,7 @@ export function exportResponseJson(rejectedField: string, rejected: number, erro
 export const GRPC = {
   OK: 0,
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
@@ -48,14 +49,33 @@ export const GRPC = {
   UNAUTHENTICATED: 16,
 } as const;
 
-export function statusProto(code: number, message: string): Uint8Array {
+/** google.rpc.Status; `details` are encoded google.protobuf.Any messages. */
+export function statusProto(code: number, message: string, details: Uint8Array[] = []): Uint8Array {
   const out: number[] = [];
   if (code !== 0) {
     varint(1 << 3, out);
     varint(code, out);
   }
   if (message) lengthDelimited(2, Buffer.from(message, 'utf8'), out);
+  for (const detail of details) lengthDelimited(3, detail, out);
   return Uint8Array.from(out);
+}
+
+/**
+ * A google.rpc.RetryInfo { retry_delay: Duration { seconds } } wrapped in google.protobuf.Any: the
+ * detail gRPC clients (the Collector's and the Go/Java exporters) read from grpc-status-details-bin
+ * to learn when to retry.
+ */
+export function retryInfoAny(retryDelaySeconds: number): Uint8Array {
+  const duration: number[] = [];
+  varint(1 << 3, duration);
+  varint(retryDelaySeconds, duration);
+  const retryInfo: number[] = [];
+  lengthDelimited(1, Uint8Array.from(duration), retryInfo);
+  const any: number[] = [];
+  lengthDelimited(1, Buffer.from('type.googleapis.com/google.rpc.RetryInfo', 'utf8'), any);
+  lengthDelimited(2, Uint8Array.from(retryInfo), any);
+  return Uint8Array.from(any);
 }
 
 export function statusJson(code: number, message: string): string {

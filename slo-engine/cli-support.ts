@@ -1,26 +1,15 @@
 // Helpers shared by the SLO commands (validate, slo-engine, status, backtest).
 import { ConfigError } from '../cli/config-error.ts';
-import type { Clickhouse } from '../storage/client.ts';
-import { ident, sql } from '../storage/sql.ts';
-import { TABLES } from '../storage/tables.ts';
 import type { Slo } from './model.ts';
 import { formatProblem, loadSlos } from './spec/load.ts';
-import { fromJson } from './spec/json.ts';
 import { parseDuration } from './math/duration.ts';
 
-export function loadSlosOrThrow(target: string | undefined, flag = '--slos'): Slo[] {
-  if (!target) throw new ConfigError([`${flag}: a YAML file or a directory of SLO files is required`]);
-  const { slos, problems } = loadSlos(target);
+/** Loads SLO files or throws every problem at once; `tenants`: those the collector assigns. */
+export function loadSlosOrThrow(target: string | undefined, options: { flag?: string; tenants?: readonly string[] } = {}): { slos: Slo[]; warnings: string[] } {
+  if (!target) throw new ConfigError([`${options.flag ?? '--slos'}: a YAML file or a directory of SLO files is required`]);
+  const { slos, problems, warnings } = loadSlos(target, { tenants: options.tenants ?? [] });
   if (problems.length) throw new ConfigError(problems.map(formatProblem));
-  return slos;
-}
-
-/** SLO definitions the engine stored (the latest spec per id), for `status` without --slos. */
-export async function storedSlos(ch: Clickhouse): Promise<Slo[]> {
-  const rows = await ch.query<{ spec: string }>(
-    sql`SELECT argMax(spec, version) AS spec FROM ${ident(TABLES.sloDefinitions)} FINAL GROUP BY slo_id ORDER BY slo_id`,
-  );
-  return rows.map((r) => fromJson<Slo>(r.spec));
+  return { slos, warnings: warnings.map(formatProblem) };
 }
 
 /** "now", an ISO time, epoch seconds, or "-2h" (relative to now). Returns epoch seconds. */

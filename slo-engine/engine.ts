@@ -1,66 +1,35 @@
-// One tick: refresh SLI counts, evaluate every SLO, step the alert state machines, persist
-// evaluations and states, then deliver the transitions. IO is limited to ClickHouse and the
-// channels; the clock is injected.
+// One tick: count, evaluate every SLO, step the alert state machines, store the notifications they
+// call for in the outbox, then persist evaluations and states. Sending is the deliverer's job
+// (notify/deliverer.ts), so no receiver can hold up a tick. IO is ClickHouse only; the clock is
+// injected.
 import { randomBytes } from 'node:crypto';
 import type { Clickhouse } from '../storage/client.ts';
 import { TABLES } from '../storage/tables.ts';
 import type { Slo } from './model.ts';
-import { evaluate, type Evaluation } from './evaluate.ts';
-import { evaluationPlan, floorMinute, lookbackStart } from './math/windows.ts';
-import { fetchWindowCounts, refreshCounts, settleDays } from './sli/counts.ts';
-import { ALERT_KINDS, inactive, step, type AlertState, type Transition } from './alerts/state-machine.ts';
+import type { Evaluation } from './evaluate.ts';
+import { evaluateAt, type SloEvaluation } from './evaluate-at.ts';
+import { settleDays } from './sli/partitions.ts';
+import { ALERT_KINDS, inactive, step, type AlertState, type Inhibition, type Transition } from './alerts/state-machine.ts';
 import { loadAlertStates, saveAlertStates } from './alerts/store.ts';
+import { dueRepeats, type Repeat } from './alerts/repeat.ts';
 import type { Router } from './notify/channels.ts';
 import { buildNotice } from './notify/notice.ts';
-import { claim, dedupKey, record, type LedgerEntry } from './notify/ledger.ts';
-import type { DeliveryResult, SendOptions } from './notify/send.ts';
+import { dedupKey, enqueue, type OutboxEntry } from './notify/outbox.ts';
+import { registerSlos } from './registry.ts';
 import { formatDuration } from './math/duration.ts';
 import { toNumber } from './math/rational.ts';
 
-export interface EvaluateOptions {
-  /** Refresh counts first (the engine and `status` do; `backtest` refreshes its range once). */
-  refresh?: { marginSeconds: number; version: number; log?: (line: string) => void };
-}
-
-export interface SloEvaluation {
-  slo: Slo;
-  evaluation?: Evaluation;
-  error?: string;
-}
-
-/** Evaluates every SLO at `at` (epoch seconds). Shared by the engine, `status` and `backtest`. */
-export async function evaluateAt(ch: Clickhouse, slos: readonly Slo[], at: number, options: EvaluateOptions = {}): Promise<SloEvaluation[]> {
-  const errors = options.refresh
-    ? await refreshCounts(ch, slos.map((slo) => ({ slo, from: lookbackStart(slo, at), to: floorMinute(at) })), options.refresh)
-    : new Map<string, string>();
-  const ok = slos.filter((s) => !errors.has(s.id));
-  const items = ok.map((slo) => ({ slo, plan: evaluationPlan(slo, at) }));
-  const counts = await fetchWindowCounts(ch, items);
-  return slos.map((slo) => {
-    const error = errors.get(slo.id);
-    if (error) return { slo, error };
-    const item = items.find((i) => i.slo === slo)!;
-    return { slo, evaluation: evaluate(slo, item.plan, counts.get(slo.id)!, at) };
-  });
-}
-
-export interface Delivery {
-  sloId: string;
-  kind: string;
-  event: string;
-  channel: string;
-  outcome: 'sent' | 'failed' | 'skipped';
-  httpStatus: number;
-  attempts: number;
-  error: string;
-}
+export type { SloEvaluation } from './evaluate-at.ts';
 
 export interface TickResult {
   at: number;
   results: SloEvaluation[];
   states: AlertState[];
   transitions: Transition[];
-  deliveries: Delivery[];
+  /** Per SLO id, per tier of its evaluation: why the tier cannot fire now. */
+  inhibited: Map<string, (Inhibition | undefined)[]>;
+  /** Notifications this tick stored in the outbox (already stored ones are not repeated). */
+  enqueued: OutboxEntry[];
   durationMs: number;
 }
 
@@ -73,15 +42,19 @@ export interface EngineOptions {
   replicaId?: string;
   /** Trailing re-count margin (default 10 minutes). */
   marginSeconds?: number;
-  /** Wait between claiming and checking a notification (default 1.5 s; see notify/ledger.ts). */
-  settleMs?: number;
-  leaseSeconds?: number;
-  sendOptions?: SendOptions;
   dashboardUrl?: string;
   log?: (line: string) => void;
 }
 
-export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertState[]) {
+/** What the engine knows about its own freshness (staleness, see server.ts). */
+export interface EngineHealth {
+  /** The last tick attempt (wall clock, epoch s): its outcome and, when it failed, why. */
+  lastAttempt?: { at: number; ok: boolean; error?: string };
+  /** Per SLO id: wall clock (epoch s) of its last completed evaluation. */
+  lastEvaluated: Map<string, number>;
+}
+
+export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertState[], inhibited: readonly (Inhibition | undefined)[] = []) {
   const mine = states.filter((s) => s.sloId === slo.id);
   const firing = (kind: string) => (mine.some((s) => s.kind === kind && s.status === 'firing') ? 1 : 0);
   return {
@@ -108,7 +81,8 @@ export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertSta
     tier_long_seconds: e.tiers.map((t) => t.long),
     tier_short_seconds: e.tiers.map((t) => t.short),
     tier_factor: e.tiers.map((t) => toNumber(t.factor)),
-    tier_condition: e.tiers.map((t) => t.reason),
+    // A burning tier that may not fire (a higher severity fires or just fired) is recorded as such.
+    tier_condition: e.tiers.map((t, i) => (t.condition === 'true' && inhibited[i] ? 'inhibited' : t.reason)),
     alert_kind: mine.map((s) => s.kind),
     alert_status: mine.map((s) => s.status),
     page_firing: firing('page'),
@@ -118,78 +92,111 @@ export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertSta
 
 export interface Engine {
   readonly replicaId: string;
+  readonly slos: readonly Slo[];
   tick(): Promise<TickResult>;
-  /** The last tick, for the HTTP API and gauges. */
+  /** The last completed tick, for the HTTP API and gauges. */
   last(): TickResult | undefined;
+  health(): EngineHealth;
 }
 
 export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? Date.now;
   const replicaId = options.replicaId ?? randomBytes(6).toString('hex');
   const log = options.log ?? (() => {});
+  const margin = options.marginSeconds ?? 600;
+  const health: EngineHealth = { lastEvaluated: new Map() };
   let last: TickResult | undefined;
+  let registered = false;
 
-  async function deliver(transitions: Transition[], byId: Map<string, SloEvaluation>): Promise<Delivery[]> {
-    const jobs: { entry: LedgerEntry; run: () => Promise<DeliveryResult> }[] = [];
-    for (const t of transitions) {
-      const { slo, evaluation } = byId.get(t.sloId)!;
-      const notice = buildNotice(slo, t, evaluation!, options.dashboardUrl);
-      for (const channel of options.router.channelsFor(slo, t.kind)) {
-        jobs.push({
-          entry: { key: dedupKey(t, channel.id), sloId: t.sloId, kind: t.kind, event: t.status, channel: channel.id },
-          run: () => channel.send(notice, options.sendOptions),
-        });
-      }
-    }
-    const won = await claim(options.ch, jobs.map((j) => j.entry), replicaId, { settleMs: options.settleMs ?? 1500, leaseSeconds: options.leaseSeconds ?? 120 });
-    const deliveries = await Promise.all(
-      jobs.map(async ({ entry, run }): Promise<Delivery> => {
-        const base = { sloId: entry.sloId, kind: entry.kind, event: entry.event, channel: entry.channel };
-        if (!won.has(entry.key)) return { ...base, outcome: 'skipped', httpStatus: 0, attempts: 0, error: 'already delivered or claimed by another replica' };
-        const result = await run();
-        const outcome = result.ok ? 'sent' : 'failed';
-        await record(options.ch, [{ ...entry, outcome, httpStatus: result.status, attempts: result.attempts, error: result.error }], replicaId);
-        log(`${outcome} ${entry.event} ${entry.kind} for SLO ${JSON.stringify(entry.sloId)} via ${entry.channel} (HTTP ${result.status}, ${result.attempts} attempt(s))${result.error ? ': ' + result.error : ''}`);
-        return { ...base, outcome, httpStatus: result.status, attempts: result.attempts, error: result.error };
-      }),
+  /** One outbox entry per notification and channel. */
+  function outboxEntries(items: readonly { identity: Parameters<typeof dedupKey>[0]; notice: ReturnType<typeof buildNotice>; slo: Slo; kind: Transition['kind']; event: OutboxEntry['event']; at: number }[]): OutboxEntry[] {
+    return items.flatMap((n) =>
+      options.router.channelsFor(n.slo, n.kind).map((channel) => ({
+        key: dedupKey(n.identity, channel.id),
+        sloId: n.slo.id,
+        kind: n.kind,
+        event: n.event,
+        channel: channel.id,
+        transitionAt: n.at,
+        created: n.at,
+        notice: n.notice,
+      })),
     );
-    return deliveries;
+  }
+
+  async function tick(started: number): Promise<TickResult> {
+    const at = Math.floor(started / 1000);
+    const results = await evaluateAt(options.ch, options.slos, at, { refresh: { mode: 'engine', now: at, marginSeconds: margin, version: started, log } });
+    for (const r of results) {
+      if (r.error) log(`SLO ${JSON.stringify(r.slo.id)}: ${r.error}`);
+      for (const w of r.warnings ?? []) log(`SLO ${JSON.stringify(r.slo.id)}: ${w}`);
+    }
+    if (!registered) {
+      await registerSlos(options.ch, options.slos, started);
+      registered = true;
+    }
+    const previous = await loadAlertStates(options.ch, options.slos.map((s) => s.id));
+    const states: AlertState[] = [];
+    const transitions: Transition[] = [];
+    const inhibited = new Map<string, (Inhibition | undefined)[]>();
+    const byId = new Map(results.map((r) => [r.slo.id, r]));
+    for (const r of results) {
+      if (!r.evaluation) {
+        // Keep the last known state of an SLO that could not be evaluated: it neither fires nor resolves.
+        states.push(...ALERT_KINDS.map((k) => previous.find((s) => s.sloId === r.slo.id && s.kind === k) ?? inactive(r.slo.id, k)));
+        continue;
+      }
+      const stepped = step(r.slo, previous, r.evaluation);
+      states.push(...stepped.states);
+      transitions.push(...stepped.transitions);
+      inhibited.set(r.slo.id, stepped.inhibited);
+    }
+    const repeats: Repeat[] = results.flatMap((r) => (r.evaluation ? dueRepeats(r.slo, states, r.evaluation.end) : []));
+    const notifications = [
+      ...transitions.map((t) => {
+        const { slo, evaluation } = byId.get(t.sloId)!;
+        return { identity: t, notice: buildNotice(slo, t, evaluation!, options.dashboardUrl), slo, kind: t.kind, event: t.status, at: t.at };
+      }),
+      ...repeats.map((rep) => {
+        const { slo, evaluation } = byId.get(rep.sloId)!;
+        const notice = buildNotice(slo, { kind: rep.kind, status: 'firing', at: rep.at, startsAt: rep.since, repeat: rep.repeat }, evaluation!, options.dashboardUrl);
+        return { identity: { sloId: rep.sloId, kind: rep.kind, status: 'repeat' as const, since: rep.since, repeat: rep.repeat }, notice, slo, kind: rep.kind, event: 'repeat' as const, at: rep.at };
+      }),
+    ];
+    // Outbox first, then state: if the tick dies in between, the next tick computes the same
+    // transitions from the old state, with the same dedup keys, and nothing is lost or doubled.
+    const enqueued = await enqueue(options.ch, outboxEntries(notifications), replicaId, at);
+    await options.ch.insertJson(
+      TABLES.sloEvaluations,
+      results.flatMap((r) => (r.evaluation ? [evaluationRow(r.slo, r.evaluation, states, inhibited.get(r.slo.id))] : [])),
+    );
+    await options.ch.insertJson(
+      TABLES.sloTransitions,
+      transitions.map((t) => ({ at: t.at, slo_id: t.sloId, kind: t.kind, status: t.status, previous_since: t.previousSince, replica: replicaId })),
+    );
+    await saveAlertStates(options.ch, states, started);
+    for (const t of transitions) log(`${t.status} ${t.kind} for SLO ${JSON.stringify(t.sloId)} at ${new Date(t.at * 1000).toISOString()}`);
+    // Merge one settled day partition per tick, so window sums need FINAL only for recent days.
+    await settleDays(options.ch, at, margin + 3600).catch((err: unknown) => log(`settling counts failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
+    for (const r of results) if (r.evaluation) health.lastEvaluated.set(r.slo.id, at);
+    return { at, results, states, transitions, inhibited, enqueued, durationMs: clock() - started };
   }
 
   return {
     replicaId,
+    slos: options.slos,
     last: () => last,
+    health: () => health,
     async tick() {
       const started = clock();
-      const at = Math.floor(started / 1000);
-      const results = await evaluateAt(options.ch, options.slos, at, { refresh: { marginSeconds: options.marginSeconds ?? 600, version: started, log } });
-      for (const r of results) if (r.error) log(`SLO ${JSON.stringify(r.slo.id)}: ${r.error}`);
-      const previous = await loadAlertStates(options.ch, options.slos.map((s) => s.id));
-      const states: AlertState[] = [];
-      const transitions: Transition[] = [];
-      const byId = new Map(results.map((r) => [r.slo.id, r]));
-      for (const r of results) {
-        if (!r.evaluation) {
-          // Keep the last known state of an SLO that could not be evaluated.
-          states.push(...ALERT_KINDS.map((k) => previous.find((s) => s.sloId === r.slo.id && s.kind === k) ?? inactive(r.slo.id, k)));
-          continue;
-        }
-        const stepped = step(r.slo, previous, r.evaluation);
-        states.push(...stepped.states);
-        transitions.push(...stepped.transitions);
+      try {
+        last = await tick(started);
+        health.lastAttempt = { at: Math.floor(started / 1000), ok: true };
+        return last;
+      } catch (err) {
+        health.lastAttempt = { at: Math.floor(started / 1000), ok: false, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+        throw err;
       }
-      // State first, then delivery: a replica that ticks meanwhile sees the new state (see README).
-      await options.ch.insertJson(
-        TABLES.sloEvaluations,
-        results.flatMap((r) => (r.evaluation ? [evaluationRow(r.slo, r.evaluation, states)] : [])),
-      );
-      await saveAlertStates(options.ch, states, started);
-      for (const t of transitions) log(`${t.status} ${t.kind} for SLO ${JSON.stringify(t.sloId)} at ${new Date(t.at * 1000).toISOString()}`);
-      const deliveries = await deliver(transitions, byId);
-      // Merge one settled day partition per tick, so window sums need FINAL only for recent days.
-      await settleDays(options.ch, at, (options.marginSeconds ?? 600) + 3600).catch((err: unknown) => log(`settling counts failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
-      last = { at, results, states, transitions, deliveries, durationMs: clock() - started };
-      return last;
     },
   };
 }

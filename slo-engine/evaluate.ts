@@ -3,7 +3,7 @@
 import type { Severity, Slo } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { bad, budgetRemaining, burnRate, exceeds, errorRatio, rounded, timeToExhaustion, type Counts, NO_COUNTS } from './math/burn.ts';
-import { mul, sub, toNumber, ONE, type Rational } from './math/rational.ts';
+import { mul, rational, sub, toNumber, ONE, type Rational } from './math/rational.ts';
 import type { EvaluationPlan } from './math/windows.ts';
 
 /** A tier's condition: true/false, or unknown when a window has no events (silence neither fires nor resolves). */
@@ -50,11 +50,20 @@ export interface Evaluation {
   conditions: Record<Severity, Condition>;
   /** No events in the shortest window. */
   noData: boolean;
+  /**
+   * How much of the period has data, for reading the budget early in a period (a fresh install, a
+   * new calendar month): the budget remaining is relative to the events so far, so one bad hour
+   * shows as -996%. `budgetConsumedOfPeriod` puts the same bad events against the budget of the
+   * whole period at the traffic seen so far: e(P)/b x (seconds with data / period length).
+   */
+  periodData: { seconds: number; fraction: number; budgetConsumedOfPeriod: number | null };
 }
 
 export interface WindowCounts {
   windows: Map<number, Counts>;
   period: Counts;
+  /** First minute of the period with events (epoch s), if any. */
+  firstData?: number;
 }
 
 function condition(long: Counts, short: Counts, factor: Rational, budget: Rational, minEvents: number): Pick<TierResult, 'condition' | 'reason'> {
@@ -94,6 +103,9 @@ export function evaluate(slo: Slo, plan: EvaluationPlan, counts: WindowCounts, a
   const shortestLong = plan.tiers.length ? Math.min(...plan.tiers.map((t) => t.long)) : plan.windows[0];
   const currentBurn = shortestLong === undefined ? undefined : burnRate(get(shortestLong), slo.budget);
   const tte = timeToExhaustion(remaining, currentBurn, plan.periodLength);
+  const dataSeconds = counts.firstData === undefined ? 0 : Math.max(0, plan.end - Math.max(plan.periodStart, counts.firstData));
+  const fraction = rational(Math.min(dataSeconds, plan.periodLength), plan.periodLength);
+  const periodBurn = burnRate(counts.period, slo.budget);
   return {
     sloId: slo.id,
     at,
@@ -108,6 +120,7 @@ export function evaluate(slo: Slo, plan: EvaluationPlan, counts: WindowCounts, a
     tiers,
     conditions,
     noData: plan.windows.length === 0 || get(plan.windows[0]!).total === 0n,
+    periodData: { seconds: dataSeconds, fraction: rounded(fraction)!, budgetConsumedOfPeriod: periodBurn === undefined ? null : rounded(mul(periodBurn, fraction)) },
   };
 }
 

@@ -22,7 +22,6 @@ export type SpanKindName = 'unspecified' | 'internal' | 'server' | 'client' | 'p
 export const SPAN_KINDS: Record<SpanKindName, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 
 export interface SpanSelector {
-  tenant?: string;
   spanKind: SpanKindName | null;
   spanNames: string[];
   routes: string[];
@@ -60,9 +59,14 @@ export interface MaintenanceWindow {
   reason: string;
 }
 
+/** The tenant column value of rows sent without a tenant (no tokens, or a token without `=tenant`). */
+export const DEFAULT_TENANT = '';
+
 export interface Slo {
   id: string;
   service: string;
+  /** The only tenant whose rows this SLO counts; undefined = not written in the file = DEFAULT_TENANT. */
+  tenant?: string;
   name: string;
   description: string;
   labels: Record<string, string>;
@@ -78,8 +82,18 @@ export interface Slo {
   /** Seconds the evaluation window ends before "now", so late spans are counted. */
   ingestDelay: number;
   noData: { alert: boolean; after: number; severity: Severity };
+  /** Seconds between repeat notifications of an alert that stays firing; 0 = never repeat. */
+  repeatInterval: number;
+  /**
+   * After a page resolves, a ticket tier may not fire while its short window still overlaps the
+   * page (the budget it sees was burned by the incident that already paged). False: the ticket may
+   * fire as soon as the page resolves.
+   */
+  inhibitTicketAfterPage: boolean;
   /** Undefined: every channel configured in the environment. */
   notify: Partial<Record<Severity, TargetSpec[]>>;
   maintenance: MaintenanceWindow[];
   source: { file: string; format: 'burnrate' | 'openslo' };
 }
+
+export const tenantOf = (slo: Pick<Slo, 'tenant'>): string => slo.tenant ?? DEFAULT_TENANT;

@@ -18,6 +18,10 @@ export const TABLES = {
   sloEvaluations: 'slo_evaluations',
   sloAlertState: 'slo_alert_state',
   sloNotifications: 'slo_notifications',
+  sloCoverage: 'slo_coverage',
+  sloOutbox: 'slo_outbox',
+  sloDeliveryClaims: 'slo_delivery_claims',
+  sloTransitions: 'slo_transitions',
 } as const;
 
 /**
@@ -25,5 +29,6 @@ export const TABLES = {
  * Other modules append theirs here (metrics, logs, SLO history).
  */
 export const DAY_PARTITIONED_TABLES: string[] = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m, TABLES.sloSli1m, TABLES.sloEvaluations, TABLES.sloNotifications,
+  TABLES.sloOutbox, TABLES.sloDeliveryClaims, TABLES.sloTransitions,
   TABLES.metricsGauge, TABLES.metricsSum, TABLES.metricsHistogram, TABLES.metricsExpHistogram, TABLES.metricsSummary, TABLES.httpServerRequests1m,
   TABLES.logs, TABLES.logsTraceIndex];

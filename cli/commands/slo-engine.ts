@@ -1,85 +1,136 @@
 import { serve } from '@hono/node-server';
 import type { Command } from '../main.ts';
-import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, declaredTenants, parseFlags, TENANT_OPTIONS, TENANTS_USAGE } from '../options.ts';
+import { ConfigError, parseConfig } from '../config-error.ts';
 import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { loadSlosOrThrow } from '../../slo-engine/cli-support.ts';
 import { buildRouter } from '../../slo-engine/notify/channels.ts';
 import { createEngine } from '../../slo-engine/engine.ts';
+import { createDeliverer } from '../../slo-engine/notify/deliverer.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
-import { parseDuration } from '../../slo-engine/math/duration.ts';
+import { notificationsBySlo } from '../../slo-engine/data.ts';
+import { SLO_ENGINE_SETTINGS, sloEngineConfigSchema, type SloEngineConfig } from '../../slo-engine/config.ts';
+
+const BOOLEAN_KEYS = new Set<keyof SloEngineConfig>(['migrate']);
+const keys = Object.keys(SLO_ENGINE_SETTINGS) as (keyof SloEngineConfig)[];
+const flagOptions = Object.fromEntries(keys.map((k) => [SLO_ENGINE_SETTINGS[k].flag, { type: BOOLEAN_KEYS.has(k) ? 'boolean' : 'string' }] as const)) as Record<string, { type: 'string' | 'boolean' }>;
+
+/** Flags win over environment variables; zod reports every bad value at once. */
+export function sloEngineConfigFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): SloEngineConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of keys) {
+    const { flag, env: envName } = SLO_ENGINE_SETTINGS[key];
+    const value = values[flag] ?? env[envName];
+    if (value === undefined || value === '') continue;
+    input[key] = BOOLEAN_KEYS.has(key) ? value === true || value === 'true' || value === '1' : value;
+  }
+  const names = Object.fromEntries(keys.map((k) => [k, `--${SLO_ENGINE_SETTINGS[k].flag} / ${SLO_ENGINE_SETTINGS[k].env}`]));
+  return parseConfig(sloEngineConfigSchema, input, names);
+}
 
 export const command: Command = {
   summary: 'evaluate SLOs every interval, write results to ClickHouse, send alerts',
-  usage: `usage: burnrate slo-engine --slos FILE_OR_DIR [--interval 30s] [--port 9464] [--migrate]
-
-Notification targets (values are secrets and are never logged):
-  SLACK_WEBHOOK_URL       Slack incoming webhook
-  WEBHOOK_URL             generic webhook (Alertmanager v4 JSON); WEBHOOK_SECRET signs the body
-  PAGERDUTY_ROUTING_KEY   PagerDuty Events v2 integration key
-  BURNRATE_DASHBOARD_URL  dashboard link put into every notification
-SLO files may route severities to other variables (alerting.notify).
-
-${CLICKHOUSE_USAGE}`,
+  usage: [
+    'usage: burnrate slo-engine --slos FILE_OR_DIR [options]',
+    '',
+    ...keys.map((k) => `  --${SLO_ENGINE_SETTINGS[k].flag.padEnd(24)} ${SLO_ENGINE_SETTINGS[k].env.padEnd(32)} ${SLO_ENGINE_SETTINGS[k].help}`),
+    '',
+    'Notification targets (values are secrets and are never logged):',
+    '  SLACK_WEBHOOK_URL       Slack incoming webhook',
+    '  WEBHOOK_URL             generic webhook (Alertmanager v4 JSON); WEBHOOK_SECRET signs the body',
+    '  PAGERDUTY_ROUTING_KEY   PagerDuty Events v2 integration key',
+    '  BURNRATE_DASHBOARD_URL  dashboard link put into every notification',
+    'SLO files may route severities to other variables (alerting.notify), named BURNRATE_NOTIFY_*.',
+    '',
+    TENANTS_USAGE,
+    '',
+    CLICKHOUSE_USAGE,
+  ].join('\n'),
   async run(args) {
-    const { values } = parseFlags(args, {
-      ...CLICKHOUSE_OPTIONS,
-      slos: { type: 'string' },
-      interval: { type: 'string', default: '30s' },
-      port: { type: 'string', default: '9464' },
-      migrate: { type: 'boolean', default: false },
-    });
+    const { values } = parseFlags(args, { ...CLICKHOUSE_OPTIONS, ...TENANT_OPTIONS, ...flagOptions });
+    // Every problem at once: settings, SLO files (loaded when their settings are valid), channels.
     const problems: string[] = [];
-    const interval = parseDuration(values.interval!);
-    if (!interval) problems.push(`--interval: "${values.interval}" is not a duration such as 30s or 1m`);
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port: "${values.port}" is not a port number`);
-    const config = clickhouseFromFlags(values);
-    let slos: ReturnType<typeof loadSlosOrThrow> = [];
-    try {
-      slos = loadSlosOrThrow(values.slos);
-    } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.problems);
-      else throw err;
-    }
-    const { router, problems: routeProblems } = buildRouter(slos, process.env);
+    const attempt = <T>(parse: () => T): T | undefined => {
+      try {
+        return parse();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(...err.problems);
+        return undefined;
+      }
+    };
+    const config = attempt(() => sloEngineConfigFrom(values, process.env));
+    const clickhouse = attempt(() => clickhouseFromFlags(values));
+    const tenants = attempt(() => declaredTenants(values, process.env));
+    const loaded = config && tenants ? attempt(() => loadSlosOrThrow(config.slos, { tenants })) : undefined;
+    const { router, problems: routeProblems } = buildRouter(loaded?.slos ?? [], process.env);
     problems.push(...routeProblems);
     const dashboardUrl = process.env.BURNRATE_DASHBOARD_URL;
     if (dashboardUrl && !URL.canParse(dashboardUrl)) problems.push('BURNRATE_DASHBOARD_URL: not a URL');
-    if (problems.length) throw new ConfigError(problems);
+    if (problems.length || !config || !clickhouse || !tenants || !loaded) throw new ConfigError(problems);
+    const { slos, warnings } = loaded;
 
-    if (values.migrate) await ensureDatabase(config);
-    const ch = connectClickhouse(config);
-    if (values.migrate) await migrate(ch, undefined, (line) => console.log(line));
+    if (config.migrate) await ensureDatabase(clickhouse);
+    const ch = connectClickhouse(clickhouse);
+    if (config.migrate) await migrate(ch, undefined, (line) => console.log(line));
     const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+    for (const w of warnings) log(`warning: ${w}`);
     const engine = createEngine({ ch, slos, router, log, ...(dashboardUrl ? { dashboardUrl } : {}) });
-    const metrics = createSloMetrics();
+    let metrics: ReturnType<typeof createSloMetrics> | undefined;
+    const deliverer = createDeliverer({
+      ch,
+      router,
+      replicaId: engine.replicaId,
+      log,
+      maxAgeSeconds: config.notificationMaxAge,
+      timeoutMs: config.notificationTimeout * 1000,
+      leaseSeconds: config.notificationLease,
+      onOutcome: (o) => metrics?.delivered(o),
+    });
+    const staleAfterSeconds = Math.max(3 * config.interval, 60);
+    metrics = createSloMetrics(engine, { staleAfterSeconds, pendingNotifications: () => deliverer.pendingCount() });
     let ready = false;
-    const app = createServer(engine, slos, metrics, async () => ready && (await ch.ping().catch(() => false)));
-    const server = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' });
-    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${values.interval}, channels [${router.ids().join(', ')}], http :${port}`);
+    const app = createServer(engine, metrics, async () => ready && (await ch.ping().catch(() => false)), {
+      staleAfterSeconds,
+      notifications: (ids) => {
+        const now = Math.floor(Date.now() / 1000);
+        return notificationsBySlo(ch, ids, now - 7 * 86_400, now);
+      },
+    });
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
+    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], http :${config.port}`);
 
     let stopping = false;
-    let timer: NodeJS.Timeout | undefined;
-    const loop = async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const deliver = () =>
+      deliverer.poll().catch((err: unknown) => log(`notification delivery failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
+    // Delivery runs on its own timer: a slow or hanging receiver never delays a tick.
+    const deliveryLoop = () => {
+      if (stopping) return;
+      void deliver();
+      timers[1] = setTimeout(deliveryLoop, config.deliveryInterval * 1000);
+    };
+    const tickLoop = async () => {
       const started = Date.now();
       try {
         const result = await engine.tick();
         metrics.observe(result);
         ready = true;
-        if (result.durationMs > interval! * 1000) log(`tick took ${result.durationMs} ms, longer than the interval`);
+        if (result.enqueued.length) void deliver();
+        if (result.durationMs > config.interval * 1000) log(`tick took ${result.durationMs} ms, longer than the interval`);
       } catch (err) {
         metrics.tickFailed();
-        log(`tick failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        log(`tick failed (alerts are frozen and the SLOs marked stale until a tick succeeds): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       }
-      if (!stopping) timer = setTimeout(loop, Math.max(0, interval! * 1000 - (Date.now() - started)));
+      if (!stopping) timers[0] = setTimeout(tickLoop, Math.max(0, config.interval * 1000 - (Date.now() - started)));
     };
-    await loop();
+    await tickLoop();
+    deliveryLoop();
     await new Promise<void>((resolve) => {
       const stop = () => {
         stopping = true;
-        clearTimeout(timer);
+        for (const t of timers) clearTimeout(t);
         resolve();
       };
       process.once('SIGINT', stop);

@@ -24,6 +24,9 @@ import type { Reader } from './wire.ts';
 //   maxAnyValueDepth        the outermost array/kvlist is level 1; an array/kvlist at a deeper level is
 //                           replaced by {} without being read (scalars inside the deepest kept level stay)
 //   maxAttributesPerList    attributes past it are not kept; the functions report them as dropped
+//   maxAttributeKeyBytes    an attribute whose key (as sent) is longer is not kept either, and is
+//                           reported as dropped; it takes no place in the list (keys inside
+//                           kvlist values are part of the value text, bounded by the next limit)
 //   maxAttributeValueBytes  a value text longer than this many UTF-8 bytes is cut on a character
 //                           boundary; string and bytes values inside array/kvlist/JSON lists are cut the
 //                           same way (bytes before base64, so the base64 stays valid and within the limit)
@@ -50,8 +53,8 @@ const scratch: AnyValueText = { type: 'empty', text: '' };
 
 /**
  * Reads one `KeyValue` (an occurrence of a `repeated KeyValue attributes` field) into `columns`.
- * Returns 1 when the list is already full and the attribute was skipped (add it to the dropped
- * count), else 0.
+ * Returns 1 when the attribute was not kept (the list is full, or its key is over the limit: add it
+ * to the dropped count), else 0.
  */
 export function appendAttributeProto(reader: Reader, columns: AttributeColumns, limits: DecodeLimits): number {
   if (columns.keys.length >= limits.maxAttributesPerList) {
@@ -59,16 +62,17 @@ export function appendAttributeProto(reader: Reader, columns: AttributeColumns, 
     return 1;
   }
   const outerEnd = enterMessage(reader);
-  let key = '';
+  let key: string | undefined = '';
   scratch.type = 'empty';
   scratch.text = '';
   while (reader.pos < reader.end) {
     const tag = reader.uint32();
-    if (tag === 10) key = reader.string(); // 1 key
+    if (tag === 10) key = reader.boundedString(limits.maxAttributeKeyBytes); // 1 key
     else if (tag === 18) readAnyValueProto(reader, limits, scratch); // 2 value
     else skipField(reader, tag, 'KeyValue', 2);
   }
   leaveMessage(reader, outerEnd);
+  if (key === undefined) return 1;
   columns.keys.push(key);
   columns.types.push(scratch.type);
   columns.values.push(scratch.text);
@@ -152,13 +156,16 @@ export class KeyValueJsonList {
       this.dropped++;
       return;
     }
-    this.append(keyValueJsonProto(reader, 1, this.limits));
+    const json = keyValueJsonProto(reader, 1, this.limits, this.limits.maxAttributeKeyBytes);
+    if (json === undefined) this.dropped++;
+    else this.append(json);
   }
 
   /** Adds every KeyValue of a parsed OTLP/JSON attribute array (FieldError on wrong types). */
   addJson(list: unknown[]): void {
     for (const kv of list) {
       if (this.count >= this.limits.maxAttributesPerList) this.dropped++;
+      else if (keyTooLong(keyValueParts(kv).key, this.limits)) this.dropped++;
       else this.append(keyValueJson(kv, 1, this.limits));
     }
   }
@@ -241,25 +248,26 @@ function kvlistValueJsonProto(reader: Reader, level: number, limits: DecodeLimit
       skipField(reader, tag, 'KeyValueList', 1);
       continue;
     }
-    const kv = keyValueJsonProto(reader, level + 1, limits);
+    const kv = keyValueJsonProto(reader, level + 1, limits, Infinity)!;
     body = body === '' ? kv : `${body},${kv}`;
   }
   leaveMessage(reader, outerEnd);
   return `{"values":[${body}]}`;
 }
 
-function keyValueJsonProto(reader: Reader, level: number, limits: DecodeLimits): string {
+/** A KeyValue as OTLP/JSON text; undefined when its key is longer than `maxKeyBytes`. */
+function keyValueJsonProto(reader: Reader, level: number, limits: DecodeLimits, maxKeyBytes: number): string | undefined {
   const outerEnd = enterMessage(reader);
-  let key = '';
+  let key: string | undefined = '';
   let value = '{}';
   while (reader.pos < reader.end) {
     const tag = reader.uint32();
-    if (tag === 10) key = reader.string();
+    if (tag === 10) key = reader.boundedString(maxKeyBytes);
     else if (tag === 18) value = anyValueJsonProto(reader, level, limits);
     else skipField(reader, tag, 'KeyValue', 2);
   }
   leaveMessage(reader, outerEnd);
-  return `{"key":${JSON.stringify(key)},"value":${value}}`;
+  return key === undefined ? undefined : `{"key":${JSON.stringify(key)},"value":${value}}`;
 }
 
 /** int64 varint as decimal; BigInt only when the value is negative or beyond 2^53. */
@@ -283,6 +291,10 @@ export function appendAttributesJson(list: unknown[], columns: AttributeColumns,
       continue;
     }
     const { key, value } = keyValueParts(kv);
+    if (keyTooLong(key, limits)) {
+      dropped++;
+      continue;
+    }
     readAnyValueJson(value, limits, scratch);
     columns.keys.push(key);
     columns.types.push(scratch.type);
@@ -400,6 +412,12 @@ function keyValueJson(kv: unknown, level: number, limits: DecodeLimits): string 
 function keyValueParts(kv: unknown): { key: string; value: unknown } {
   if (!isObject(kv)) throw new FieldError('attribute must be a KeyValue object');
   return { key: jsonString(kv, 'key'), value: kv.value };
+}
+
+/** A JSON key over maxAttributeKeyBytes, counted in UTF-8 bytes as the protobuf decoder counts them. */
+function keyTooLong(key: string, limits: DecodeLimits): boolean {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short keys need no counting.
+  return key.length * 3 > limits.maxAttributeKeyBytes && Buffer.byteLength(key, 'utf8') > limits.maxAttributeKeyBytes;
 }
 
 const DOUBLE_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

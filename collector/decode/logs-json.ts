@@ -1,6 +1,8 @@
 import { newLogRow, type LogRow } from '../rows/log-rows.ts';
 import type { DecodeLimits, DecodeOptions, DecodeResult } from '../rows/types.ts';
 import { appendAttributesJson, readAnyValueJson, type AnyValueText } from './any-value.ts';
+import { addDropped } from './counts.ts';
+import { timesOf } from './item-times.ts';
 import { FieldError, isObject, jsonArray, jsonEnum, jsonHexId, jsonString, jsonUint32, jsonUint64 } from './json-fields.ts';
 import { deriveLogFields, logIdsProblem } from './log-fields.ts';
 import { walkJsonEnvelope } from './otlp-common.ts';
@@ -11,16 +13,15 @@ import { Rejections } from './rejections.ts';
 // that record; anywhere else (top level, resource, scope, the arrays holding them) they are a PayloadError.
 
 /** Decodes an OTLP/JSON ExportLogsServiceRequest. Throws PayloadError for invalid JSON or shape. */
-export function decodeLogsJson(body: string, options: DecodeOptions): DecodeResult<LogRow> {
+export function decodeLogsJson(body: string | Uint8Array, options: DecodeOptions): DecodeResult<LogRow> {
   const rows: LogRow[] = [];
   const rejections = new Rejections('log record');
-  const receivedAt = Math.floor(Date.now() / 1000);
+  const times = timesOf(options);
   const scratch: AnyValueText = { type: 'empty', text: '' };
   walkJsonEnvelope(body, { request: 'ExportLogsServiceRequest', resourceList: 'resourceLogs', scopeList: 'scopeLogs', itemList: 'logRecords' }, options.limits, (record, resource, scope) => {
     const row = newLogRow(options.tenant, resource, scope);
-    const problem = readLogRecord(record, row, options.limits, scratch);
+    const problem = readLogRecord(record, row, options.limits, scratch) || deriveLogFields(row, times);
     if (problem !== '') return rejections.add(problem);
-    deriveLogFields(row, receivedAt);
     rows.push(row);
   });
   return { rows, rejected: rejections.count, errorMessage: rejections.message() };
@@ -42,7 +43,7 @@ function readLogRecord(record: unknown, row: LogRow, limits: DecodeLimits, scrat
     row.body = scratch.text;
     row.bodyType = scratch.type;
     const overLimit = appendAttributesJson(jsonArray(record, 'attributes'), row.attributes, limits);
-    row.droppedAttributesCount = jsonUint32(record, 'droppedAttributesCount') + overLimit;
+    row.droppedAttributesCount = addDropped(jsonUint32(record, 'droppedAttributesCount'), overLimit);
     row.flags = jsonUint32(record, 'flags');
     row.eventName = jsonString(record, 'eventName');
   } catch (error) {

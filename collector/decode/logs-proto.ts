@@ -1,6 +1,8 @@
 import { newLogRow, type LogRow } from '../rows/log-rows.ts';
-import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo } from '../rows/types.ts';
+import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo, TimeWindow } from '../rows/types.ts';
 import { appendAttributeProto, readAnyValueProto, type AnyValueText } from './any-value.ts';
+import { addDropped } from './counts.ts';
+import { timesOf } from './item-times.ts';
 import { deriveLogFields, logIdsProblem } from './log-fields.ts';
 import { walkProtoEnvelope } from './otlp-common.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
@@ -16,7 +18,7 @@ interface Context {
   limits: DecodeLimits;
   rows: LogRow[];
   rejections: Rejections;
-  receivedAt: number;
+  times: TimeWindow;
   /** Reused for every body: no result object per record. */
   body: AnyValueText;
 }
@@ -29,7 +31,7 @@ export function decodeLogsProto(body: Uint8Array, options: DecodeOptions): Decod
     limits: options.limits,
     rows: [],
     rejections: new Rejections('log record'),
-    receivedAt: Math.floor(Date.now() / 1000),
+    times: timesOf(options),
     body: { type: 'empty', text: '' },
   };
   walkProtoEnvelope(reader, { request: 'ExportLogsServiceRequest', resourceLevel: 'ResourceLogs', scopeLevel: 'ScopeLogs' }, ctx, readLogRecord);
@@ -85,12 +87,11 @@ function readLogRecord(reader: Reader, resource: ResourceInfo, scope: ScopeInfo,
     }
   }
   leaveMessage(reader, outerEnd);
-  row.droppedAttributesCount += attributesOverLimit;
-  const problem = logIdsProblem(row);
+  row.droppedAttributesCount = addDropped(row.droppedAttributesCount, attributesOverLimit);
+  const problem = logIdsProblem(row) || deriveLogFields(row, ctx.times);
   if (problem !== '') {
     ctx.rejections.add(problem);
     return;
   }
-  deriveLogFields(row, ctx.receivedAt);
   ctx.rows.push(row);
 }

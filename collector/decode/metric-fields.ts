@@ -1,5 +1,7 @@
 import { FLAG_NO_RECORDED_VALUE, VALUE_NONE, type MetricPointRow } from '../rows/metric-rows.ts';
+import type { TimeWindow } from '../rows/types.ts';
 import type { Rejections } from './rejections.ts';
+import { timeProblem } from './item-times.ts';
 import { INT_OR_STRING_STATUS, httpFields } from './http-attributes.ts';
 
 // What the protobuf and JSON metric decoders share: point validation (partial success) and the
@@ -9,8 +11,10 @@ import { INT_OR_STRING_STATUS, httpFields } from './http-attributes.ts';
 const HTTP_SERVER_DURATION = new Set(['http.server.request.duration', 'http.server.duration']);
 
 /** Why one point must be rejected, or ''. Checked as soon as the point is read. */
-export function pointProblem(row: MetricPointRow): string {
+export function pointProblem(row: MetricPointRow, times: TimeWindow): string {
   if (row.timeNs === 0n) return 'data point without time_unix_nano';
+  const outside = timeProblem(Number(row.timeNs / 1_000_000_000n), times, 'time_unix_nano');
+  if (outside !== '') return outside;
   switch (row.kind) {
     case 'gauge':
     case 'sum':

@@ -8,9 +8,10 @@ import {
   type MetricKind,
   type MetricPointRow,
 } from '../rows/metric-rows.ts';
-import { type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
+import { type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo, type TimeWindow } from '../rows/types.ts';
 import { appendAttributesJson, KeyValueJsonList } from './any-value.ts';
 import { FieldError, isObject, jsonArray, jsonEnum, jsonHexId, jsonObject, jsonString, jsonUint32, jsonUint64, type JsonObject } from './json-fields.ts';
+import { timesOf } from './item-times.ts';
 import { finishMetric, pointProblem } from './metric-fields.ts';
 import {
   jsonBool,
@@ -44,11 +45,12 @@ const DATA_FIELDS: [string, MetricKind][] = [
 ];
 
 /** Decodes an OTLP/JSON ExportMetricsServiceRequest. Throws PayloadError for invalid JSON or shape. */
-export function decodeMetricsJson(body: string, options: DecodeOptions): DecodeResult<MetricPointRow> {
+export function decodeMetricsJson(body: string | Uint8Array, options: DecodeOptions): DecodeResult<MetricPointRow> {
   const rows: MetricPointRow[] = [];
   const rejections = new Rejections('data point');
+  const times = timesOf(options);
   walkJsonEnvelope(body, { request: 'ExportMetricsServiceRequest', resourceList: 'resourceMetrics', scopeList: 'scopeMetrics', itemList: 'metrics' }, options.limits, (metric, resource, scope) =>
-    readMetric(metric, resource, scope, options, rows, rejections),
+    readMetric(metric, resource, scope, options, times, rows, rejections),
   );
   return { rows, rejected: rejections.count, errorMessage: rejections.message() };
 }
@@ -58,6 +60,7 @@ function readMetric(
   resource: ResourceInfo,
   scope: ScopeInfo,
   options: DecodeOptions,
+  times: TimeWindow,
   rows: MetricPointRow[],
   rejections: Rejections,
 ): void {
@@ -92,7 +95,7 @@ function readMetric(
   }
   for (const point of dataPoints) {
     const row = newMetricPointRow(kind, options.tenant, metric, resource, scope);
-    const problem = readPoint(point, row, options.limits);
+    const problem = readPoint(point, row, options.limits, times);
     if (problem === '') points.push(row);
     else rejections.add(problem);
   }
@@ -100,7 +103,7 @@ function readMetric(
 }
 
 /** Fills `row` from one JSON data point; returns why it is rejected, or ''. */
-function readPoint(point: unknown, row: MetricPointRow, limits: DecodeLimits): string {
+function readPoint(point: unknown, row: MetricPointRow, limits: DecodeLimits, times: TimeWindow): string {
   try {
     if (!isObject(point)) throw new FieldError('data point must be an object');
     appendAttributesJson(jsonArray(point, 'attributes'), row.attributes, limits);
@@ -141,7 +144,7 @@ function readPoint(point: unknown, row: MetricPointRow, limits: DecodeLimits): s
     if (error instanceof FieldError) return error.message;
     throw error;
   }
-  return pointProblem(row);
+  return pointProblem(row, times);
 }
 
 function readNumberValue(point: JsonObject, row: MetricPointRow): void {

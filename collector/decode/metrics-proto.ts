@@ -9,8 +9,9 @@ import {
   type MetricKind,
   type MetricPointRow,
 } from '../rows/metric-rows.ts';
-import { PayloadError, type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
+import { PayloadError, type DecodeLimits, type DecodeOptions, type DecodeResult, type ResourceInfo, type ScopeInfo, type TimeWindow } from '../rows/types.ts';
 import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
+import { timesOf } from './item-times.ts';
 import { finishMetric, pointProblem } from './metric-fields.ts';
 import { walkProtoEnvelope } from './otlp-common.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
@@ -30,6 +31,7 @@ import { hex, Reader } from './wire.ts';
 interface Context {
   tenant: string;
   limits: DecodeLimits;
+  times: TimeWindow;
   rows: MetricPointRow[];
   rejections: Rejections;
 }
@@ -37,7 +39,7 @@ interface Context {
 /** Decodes a protobuf ExportMetricsServiceRequest. Throws PayloadError when the bytes are undecodable. */
 export function decodeMetricsProto(body: Uint8Array, options: DecodeOptions): DecodeResult<MetricPointRow> {
   const reader = new Reader(body);
-  const ctx: Context = { tenant: options.tenant, limits: options.limits, rows: [], rejections: new Rejections('data point') };
+  const ctx: Context = { tenant: options.tenant, limits: options.limits, times: timesOf(options), rows: [], rejections: new Rejections('data point') };
   walkProtoEnvelope(reader, { request: 'ExportMetricsServiceRequest', resourceLevel: 'ResourceMetrics', scopeLevel: 'ScopeMetrics' }, ctx, readMetric);
   return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
 }
@@ -124,7 +126,7 @@ function readData(reader: Reader, kind: MetricKind, metric: MetricInfo, points: 
           readSummaryPoint(reader, row, ctx.limits);
           break;
       }
-      const problem = pointProblem(row);
+      const problem = pointProblem(row, ctx.times);
       if (problem === '') points.push(row);
       else ctx.rejections.add(problem);
     } else if (tag === 16 && hasTemporality) {

@@ -1,6 +1,8 @@
 import { PayloadError, type DecodeLimits, type ResourceInfo, type ScopeInfo } from '../rows/types.ts';
 import { appendAttributeProto, appendAttributesJson, KeyValueJsonList } from './any-value.ts';
+import { addDropped } from './counts.ts';
 import { FieldError, isObject, jsonArray, jsonObject, jsonString, jsonUint32, type JsonObject } from './json-fields.ts';
+import { checkJsonShape } from './json-shape.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { deriveResourceFields, newResourceInfo, newScopeInfo } from './span-fields.ts';
 import type { Reader } from './wire.ts';
@@ -19,7 +21,7 @@ export function readResourceProto(reader: Reader, resource: ResourceInfo, limits
     else skipField(reader, tag, 'Resource', 2);
   }
   leaveMessage(reader, outerEnd);
-  resource.droppedAttributesCount += overLimit;
+  resource.droppedAttributesCount = addDropped(resource.droppedAttributesCount, overLimit);
   deriveResourceFields(resource);
 }
 
@@ -48,7 +50,7 @@ export function readScopeProto(reader: Reader, scope: ScopeInfo, limits: DecodeL
   }
   leaveMessage(reader, outerEnd);
   scope.attributesJson = attributes.json();
-  scope.droppedAttributesCount += attributes.dropped;
+  scope.droppedAttributesCount = addDropped(scope.droppedAttributesCount, attributes.dropped);
 }
 
 /** `resource` and `schemaUrl` of a Resource{Metrics,Logs} JSON object. */
@@ -58,7 +60,7 @@ export function readResourceJson(parent: JsonObject, limits: DecodeLimits): Reso
   const json = jsonObject(parent, 'resource');
   if (json === undefined) return resource;
   const overLimit = appendAttributesJson(jsonArray(json, 'attributes'), resource.attributes, limits);
-  resource.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + overLimit;
+  resource.droppedAttributesCount = addDropped(jsonUint32(json, 'droppedAttributesCount'), overLimit);
   deriveResourceFields(resource);
   return resource;
 }
@@ -74,7 +76,7 @@ export function readScopeJson(parent: JsonObject, limits: DecodeLimits): ScopeIn
   const attributes = new KeyValueJsonList(limits);
   attributes.addJson(jsonArray(json, 'attributes'));
   scope.attributesJson = attributes.json();
-  scope.droppedAttributesCount = jsonUint32(json, 'droppedAttributesCount') + attributes.dropped;
+  scope.droppedAttributesCount = addDropped(jsonUint32(json, 'droppedAttributesCount'), attributes.dropped);
   return scope;
 }
 
@@ -210,14 +212,22 @@ function objects(list: unknown[], field: string): JsonObject[] {
 }
 
 /**
- * Parses an OTLP/JSON Export*ServiceRequest and hands every item (span, metric, log record) with its
- * resource and scope to `readItem`. Invalid JSON and wrong types outside the items are a PayloadError;
- * what an item's own problems mean is up to `readItem`.
+ * Parses an OTLP/JSON Export*ServiceRequest (UTF-8 bytes, or text) and hands every item (span, metric,
+ * log record) with its resource and scope to `readItem`. A body of a shape JSON.parse must not be
+ * given (json-shape.ts), invalid JSON and wrong types outside the items are a PayloadError; what an
+ * item's own problems mean is up to `readItem`.
  */
-export function walkJsonEnvelope(body: string, names: JsonEnvelopeNames, limits: DecodeLimits, readItem: (item: unknown, resource: ResourceInfo, scope: ScopeInfo) => void): void {
+export function walkJsonEnvelope(
+  body: string | Uint8Array,
+  names: JsonEnvelopeNames,
+  limits: DecodeLimits,
+  readItem: (item: unknown, resource: ResourceInfo, scope: ScopeInfo) => void,
+): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  checkJsonShape(bytes, limits);
   let request: unknown;
   try {
-    request = JSON.parse(body);
+    request = JSON.parse(typeof body === 'string' ? body : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
     throw new PayloadError(`invalid JSON: ${(error as Error).message}`);
   }

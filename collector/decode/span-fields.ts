@@ -1,5 +1,6 @@
-import type { ResourceInfo, ScopeInfo, SpanRow } from '../rows/types.ts';
+import type { ResourceInfo, ScopeInfo, SpanRow, TimeWindow } from '../rows/types.ts';
 import { newAttributeColumns } from './any-value.ts';
+import { timeProblem } from './item-times.ts';
 import { INT_STATUS, httpFields } from './http-attributes.ts';
 
 // What the protobuf and JSON trace decoders share: empty rows to fill, span validation
@@ -96,6 +97,11 @@ export function spanIdBytesProblem(traceIdBytes: number, spanIdBytes: number, pa
   if (traceIdIsZero) return 'all-zero trace_id';
   if (spanIdIsZero) return 'all-zero span_id';
   return '';
+}
+
+/** Why the span's start time (its partition time) must be rejected, or ''. */
+export function spanTimeProblem(row: SpanRow, times: TimeWindow): string {
+  return timeProblem(Number(row.startTimeNs / 1_000_000_000n), times, 'start_time_unix_nano');
 }
 
 /**

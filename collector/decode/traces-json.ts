@@ -5,8 +5,11 @@ import {
   type SpanEventRow,
   type SpanLinkRow,
   type SpanRow,
+  type TimeWindow,
 } from '../rows/types.ts';
-import { appendAttributesJson, KeyValueJsonList } from './any-value.ts';
+import { appendAttributesJson, KeyValueJsonList, truncateUtf8 } from './any-value.ts';
+import { addDropped } from './counts.ts';
+import { timesOf } from './item-times.ts';
 import {
   FieldError,
   isObject,
@@ -20,7 +23,7 @@ import {
 } from './json-fields.ts';
 import { Rejections } from './rejections.ts';
 import { walkJsonEnvelope } from './otlp-common.ts';
-import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { deriveSpanFields, newSpanRow, spanIdsProblem, spanTimeProblem } from './span-fields.ts';
 
 // OTLP/JSON ExportTraceServiceRequest into SpanRows, with the same rows and rules as the protobuf
 // decoder (see traces-proto.ts).
@@ -32,12 +35,13 @@ import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
 //   of that batch can be trusted to its resource.
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest. Throws PayloadError for invalid JSON or shape. */
-export function decodeTracesJson(body: string, options: DecodeOptions): DecodeResult<SpanRow> {
+export function decodeTracesJson(body: string | Uint8Array, options: DecodeOptions): DecodeResult<SpanRow> {
   const rows: SpanRow[] = [];
   const rejections = new Rejections('span');
+  const times = timesOf(options);
   walkJsonEnvelope(body, { request: 'ExportTraceServiceRequest', resourceList: 'resourceSpans', scopeList: 'scopeSpans', itemList: 'spans' }, options.limits, (span, resource, scope) => {
     const row = newSpanRow(options.tenant, resource, scope);
-    const problem = readSpan(span, row, options.limits);
+    const problem = readSpan(span, row, options.limits, times);
     if (problem !== '') rejections.add(problem);
     else rows.push(row);
   });
@@ -45,7 +49,7 @@ export function decodeTracesJson(body: string, options: DecodeOptions): DecodeRe
 }
 
 /** Fills `row` from one JSON span; returns why it is rejected, or '' (then its derived fields are set). */
-function readSpan(span: unknown, row: SpanRow, limits: DecodeLimits): string {
+function readSpan(span: unknown, row: SpanRow, limits: DecodeLimits, times: TimeWindow): string {
   try {
     if (!isObject(span)) throw new FieldError('span must be an object');
     row.traceId = jsonHexId(span, 'traceId');
@@ -55,25 +59,32 @@ function readSpan(span: unknown, row: SpanRow, limits: DecodeLimits): string {
     if (problem !== '') return problem;
     row.traceState = jsonString(span, 'traceState');
     row.flags = jsonUint32(span, 'flags');
-    row.name = jsonString(span, 'name');
+    row.name = truncateUtf8(jsonString(span, 'name'), limits.maxNameBytes);
     row.kind = jsonEnum(span, 'kind');
     row.startTimeNs = jsonUint64(span, 'startTimeUnixNano');
     row.endTimeNs = jsonUint64(span, 'endTimeUnixNano');
     const overLimit = appendAttributesJson(jsonArray(span, 'attributes'), row.attributes, limits);
-    row.droppedAttributesCount = jsonUint32(span, 'droppedAttributesCount') + overLimit;
-    for (const event of jsonArray(span, 'events')) row.events.push(readEvent(event, limits));
-    row.droppedEventsCount = jsonUint32(span, 'droppedEventsCount');
-    for (const link of jsonArray(span, 'links')) row.links.push(readLink(link, limits));
-    row.droppedLinksCount = jsonUint32(span, 'droppedLinksCount');
+    row.droppedAttributesCount = addDropped(jsonUint32(span, 'droppedAttributesCount'), overLimit);
+    // Past the per-span limits, events and links are counted as dropped without being read.
+    const events = jsonArray(span, 'events');
+    const keptEvents = Math.min(events.length, limits.maxEventsPerSpan);
+    for (let i = 0; i < keptEvents; i++) row.events.push(readEvent(events[i], limits));
+    row.droppedEventsCount = addDropped(jsonUint32(span, 'droppedEventsCount'), events.length - keptEvents);
+    const links = jsonArray(span, 'links');
+    const keptLinks = Math.min(links.length, limits.maxLinksPerSpan);
+    for (let i = 0; i < keptLinks; i++) row.links.push(readLink(links[i], limits));
+    row.droppedLinksCount = addDropped(jsonUint32(span, 'droppedLinksCount'), links.length - keptLinks);
     const status = jsonObject(span, 'status');
     if (status !== undefined) {
-      row.statusMessage = jsonString(status, 'message');
+      row.statusMessage = truncateUtf8(jsonString(status, 'message'), limits.maxStatusMessageBytes);
       row.statusCode = jsonEnum(status, 'code');
     }
   } catch (error) {
     if (error instanceof FieldError) return error.message;
     throw error;
   }
+  const timeProblem = spanTimeProblem(row, times);
+  if (timeProblem !== '') return timeProblem;
   deriveSpanFields(row);
   return '';
 }
@@ -84,9 +95,9 @@ function readEvent(event: unknown, limits: DecodeLimits): SpanEventRow {
   attributes.addJson(jsonArray(event, 'attributes'));
   return {
     timeNs: jsonUint64(event, 'timeUnixNano'),
-    name: jsonString(event, 'name'),
+    name: truncateUtf8(jsonString(event, 'name'), limits.maxNameBytes),
     attributesJson: attributes.json(),
-    droppedAttributesCount: jsonUint32(event, 'droppedAttributesCount') + attributes.dropped,
+    droppedAttributesCount: addDropped(jsonUint32(event, 'droppedAttributesCount'), attributes.dropped),
   };
 }
 
@@ -101,6 +112,6 @@ function readLink(link: unknown, limits: DecodeLimits): SpanLinkRow {
     traceState: jsonString(link, 'traceState'),
     flags: jsonUint32(link, 'flags'),
     attributesJson: attributes.json(),
-    droppedAttributesCount: jsonUint32(link, 'droppedAttributesCount') + attributes.dropped,
+    droppedAttributesCount: addDropped(jsonUint32(link, 'droppedAttributesCount'), attributes.dropped),
   };
 }

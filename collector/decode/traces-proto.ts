@@ -1,9 +1,11 @@
-import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow, SpanRow } from '../rows/types.ts';
-import { appendAttributeProto, KeyValueJsonList } from './any-value.ts';
+import type { DecodeLimits, DecodeOptions, DecodeResult, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow, SpanRow, TimeWindow } from '../rows/types.ts';
+import { appendAttributeProto, KeyValueJsonList, truncateUtf8 } from './any-value.ts';
+import { addDropped } from './counts.ts';
+import { timesOf } from './item-times.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
 import { walkProtoEnvelope } from './otlp-common.ts';
-import { deriveSpanFields, newSpanRow, spanIdsProblem } from './span-fields.ts';
+import { deriveSpanFields, newSpanRow, spanIdsProblem, spanTimeProblem } from './span-fields.ts';
 import { Reader } from './wire.ts';
 
 // ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) decoded straight from bytes into
@@ -15,11 +17,13 @@ import { Reader } from './wire.ts';
 // comes after the spans in the bytes is filled into the same object.
 //
 // Link ids are stored as hex of whatever bytes were sent, even when the length is wrong: a bad link
-// should not lose the span.
+// should not lose the span. Events and links past their per-span limits are skipped unread and
+// counted in dropped_events_count / dropped_links_count.
 
 interface Context {
   tenant: string;
   limits: DecodeLimits;
+  times: TimeWindow;
   rows: SpanRow[];
   rejections: Rejections;
 }
@@ -27,7 +31,7 @@ interface Context {
 /** Decodes a protobuf ExportTraceServiceRequest. Throws PayloadError when the bytes are undecodable. */
 export function decodeTracesProto(body: Uint8Array, options: DecodeOptions): DecodeResult<SpanRow> {
   const reader = new Reader(body);
-  const ctx: Context = { tenant: options.tenant, limits: options.limits, rows: [], rejections: new Rejections('span') };
+  const ctx: Context = { tenant: options.tenant, limits: options.limits, times: timesOf(options), rows: [], rejections: new Rejections('span') };
   walkProtoEnvelope(reader, { request: 'ExportTraceServiceRequest', resourceLevel: 'ResourceSpans', scopeLevel: 'ScopeSpans' }, ctx, readSpan);
   return { rows: ctx.rows, rejected: ctx.rejections.count, errorMessage: ctx.rejections.message() };
 }
@@ -35,7 +39,10 @@ export function decodeTracesProto(body: Uint8Array, options: DecodeOptions): Dec
 function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx: Context): void {
   const outerEnd = enterMessage(reader);
   const row = newSpanRow(ctx.tenant, resource, scope);
+  const limits = ctx.limits;
   let attributesOverLimit = 0;
+  let eventsOverLimit = 0;
+  let linksOverLimit = 0;
   while (reader.pos < reader.end) {
     const tag = reader.uint32();
     switch (tag) {
@@ -52,7 +59,7 @@ function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx:
         row.parentSpanId = reader.hexBytes();
         break;
       case 42: // 5 name
-        row.name = reader.string();
+        row.name = truncateUtf8(reader.string(), limits.maxNameBytes);
         break;
       case 48: // 6 kind (enum; negative values become out of range and are mapped to 0)
         row.kind = reader.uint32();
@@ -64,25 +71,33 @@ function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx:
         row.endTimeNs = reader.fixed64();
         break;
       case 74: // 9 attributes
-        attributesOverLimit += appendAttributeProto(reader, row.attributes, ctx.limits);
+        attributesOverLimit += appendAttributeProto(reader, row.attributes, limits);
         break;
       case 80: // 10 dropped_attributes_count
         row.droppedAttributesCount = reader.uint32() >>> 0;
         break;
       case 90: // 11 events
-        row.events.push(readEvent(reader, ctx.limits));
+        if (row.events.length < limits.maxEventsPerSpan) row.events.push(readEvent(reader, limits));
+        else {
+          reader.pos = reader.lengthEnd();
+          eventsOverLimit++;
+        }
         break;
       case 96: // 12 dropped_events_count
         row.droppedEventsCount = reader.uint32() >>> 0;
         break;
       case 106: // 13 links
-        row.links.push(readLink(reader, ctx.limits));
+        if (row.links.length < limits.maxLinksPerSpan) row.links.push(readLink(reader, limits));
+        else {
+          reader.pos = reader.lengthEnd();
+          linksOverLimit++;
+        }
         break;
       case 112: // 14 dropped_links_count
         row.droppedLinksCount = reader.uint32() >>> 0;
         break;
       case 122: // 15 status
-        readStatus(reader, row);
+        readStatus(reader, row, limits);
         break;
       case 133: // 16 flags
         row.flags = reader.fixed32();
@@ -92,8 +107,10 @@ function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx:
     }
   }
   leaveMessage(reader, outerEnd);
-  row.droppedAttributesCount += attributesOverLimit;
-  const problem = spanIdsProblem(row);
+  row.droppedAttributesCount = addDropped(row.droppedAttributesCount, attributesOverLimit);
+  row.droppedEventsCount = addDropped(row.droppedEventsCount, eventsOverLimit);
+  row.droppedLinksCount = addDropped(row.droppedLinksCount, linksOverLimit);
+  const problem = spanIdsProblem(row) || spanTimeProblem(row, ctx.times);
   if (problem !== '') {
     ctx.rejections.add(problem);
     return;
@@ -102,11 +119,11 @@ function readSpan(reader: Reader, resource: ResourceInfo, scope: ScopeInfo, ctx:
   ctx.rows.push(row);
 }
 
-function readStatus(reader: Reader, row: SpanRow): void {
+function readStatus(reader: Reader, row: SpanRow, limits: DecodeLimits): void {
   const outerEnd = enterMessage(reader);
   while (reader.pos < reader.end) {
     const tag = reader.uint32();
-    if (tag === 18) row.statusMessage = reader.string(); // 2 message
+    if (tag === 18) row.statusMessage = truncateUtf8(reader.string(), limits.maxStatusMessageBytes); // 2 message
     else if (tag === 24) row.statusCode = reader.uint32(); // 3 code
     else if (tag >>> 3 === 1) reader.skip(tag & 7); // 1 is reserved (the deprecated code)
     else skipField(reader, tag, 'Status', 3);
@@ -125,7 +142,7 @@ export function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
         event.timeNs = reader.fixed64();
         break;
       case 18: // 2 name
-        event.name = reader.string();
+        event.name = truncateUtf8(reader.string(), limits.maxNameBytes);
         break;
       case 26: // 3 attributes
         attributes.addProto(reader);
@@ -139,7 +156,7 @@ export function readEvent(reader: Reader, limits: DecodeLimits): SpanEventRow {
   }
   leaveMessage(reader, outerEnd);
   event.attributesJson = attributes.json();
-  event.droppedAttributesCount += attributes.dropped;
+  event.droppedAttributesCount = addDropped(event.droppedAttributesCount, attributes.dropped);
   return event;
 }
 
@@ -174,6 +191,6 @@ export function readLink(reader: Reader, limits: DecodeLimits): SpanLinkRow {
   }
   leaveMessage(reader, outerEnd);
   link.attributesJson = attributes.json();
-  link.droppedAttributesCount += attributes.dropped;
+  link.droppedAttributesCount = addDropped(link.droppedAttributesCount, attributes.dropped);
   return link;
 }

@@ -1,10 +1,12 @@
 import { Buffer } from 'node:buffer';
-import type { DecodeLimits, DecodeOptions, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow } from '../rows/types.ts';
+import type { DecodeLimits, DecodeOptions, ResourceInfo, ScopeInfo, SpanEventRow, SpanLinkRow, TimeWindow } from '../rows/types.ts';
 import { RowBinaryWriter } from '../rows/row-binary.ts';
 import { writeOriginColumns } from '../rows/shared-row-binary.ts';
 import { writeEventColumns, writeLinkColumns } from '../rows/spans-row-binary.ts';
 import { readAnyValueProto, truncateUtf8, type AnyValueText, type AnyValueType } from './any-value.ts';
+import { addDropped } from './counts.ts';
 import { statusCodeFromText } from './http-attributes.ts';
+import { timeProblem, timesOf } from './item-times.ts';
 import { walkProtoEnvelope } from './otlp-common.ts';
 import { enterMessage, leaveMessage, skipField } from './proto-field.ts';
 import { Rejections } from './rejections.ts';
@@ -22,7 +24,9 @@ import { Reader } from './wire.ts';
 // objects, docs/performance.md). A span is read in two steps: its fields are located first (they may
 // come in any order, and the derived columns come before the attributes in the row), then written.
 // Everything uncommon takes the decoder's own text path: non-string attribute values, events,
-// links, invalid UTF-8 and values over the size limit.
+// links, invalid UTF-8 and values, names and messages over their size limits. The decode limits
+// (events and links per span, key and text sizes) and the accepted time window apply exactly as in
+// the decoder.
 
 export interface TranscodeResult {
   /** RowBinary rows of the accepted spans (empty when none). */
@@ -108,6 +112,7 @@ class SpanTranscoder {
   /** [start, end) of the span's string and bytes fields, two slots each (see TRACE_ID...); -1 = absent. */
   private readonly ranges = new Int32Array(12);
   private readonly limits: DecodeLimits;
+  private readonly times: TimeWindow;
   private readonly tenant: string;
 
   constructor(
@@ -117,6 +122,7 @@ class SpanTranscoder {
     private readonly w: RowBinaryWriter,
   ) {
     this.limits = options.limits;
+    this.times = timesOf(options);
     this.tenant = options.tenant;
   }
 
@@ -135,7 +141,9 @@ class SpanTranscoder {
     let droppedAttributes = 0;
     let attributesOverLimit = 0;
     let droppedEvents = 0;
+    let eventsOverLimit = 0;
     let droppedLinks = 0;
+    let linksOverLimit = 0;
     let events = NO_EVENTS;
     let links = NO_LINKS;
     let n = 0;
@@ -173,14 +181,21 @@ class SpanTranscoder {
           if (n >= limits.maxAttributesPerList) {
             reader.pos = reader.lengthEnd();
             attributesOverLimit++;
+          } else if (this.readAttribute(n)) {
+            n++;
           } else {
-            this.readAttribute(n++);
+            attributesOverLimit++;
           }
           break;
         case 80: // 10 dropped_attributes_count
           droppedAttributes = reader.uint32() >>> 0;
           break;
         case 90: // 11 events
+          if (events.length >= limits.maxEventsPerSpan) {
+            reader.pos = reader.lengthEnd();
+            eventsOverLimit++;
+            break;
+          }
           if (events === NO_EVENTS) events = [];
           events.push(readEvent(reader, limits));
           break;
@@ -188,6 +203,11 @@ class SpanTranscoder {
           droppedEvents = reader.uint32() >>> 0;
           break;
         case 106: // 13 links
+          if (links.length >= limits.maxLinksPerSpan) {
+            reader.pos = reader.lengthEnd();
+            linksOverLimit++;
+            break;
+          }
           if (links === NO_LINKS) links = [];
           links.push(readLink(reader, limits));
           break;
@@ -215,13 +235,15 @@ class SpanTranscoder {
       }
     }
 
-    const problem = spanIdBytesProblem(
-      this.length(TRACE_ID),
-      this.length(SPAN_ID),
-      this.length(PARENT_SPAN_ID),
-      allZero(src, ranges[TRACE_ID]!, ranges[TRACE_ID + 1]!),
-      allZero(src, ranges[SPAN_ID]!, ranges[SPAN_ID + 1]!),
-    );
+    const seconds = secondsOf(startLow, startHigh);
+    const problem =
+      spanIdBytesProblem(
+        this.length(TRACE_ID),
+        this.length(SPAN_ID),
+        this.length(PARENT_SPAN_ID),
+        allZero(src, ranges[TRACE_ID]!, ranges[TRACE_ID + 1]!),
+        allZero(src, ranges[SPAN_ID]!, ranges[SPAN_ID + 1]!),
+      ) || timeProblem(seconds, this.times, 'start_time_unix_nano');
     if (problem !== '') return problem;
 
     // Derived HTTP columns: the first `http.route` (any kind), the first int status code.
@@ -241,7 +263,7 @@ class SpanTranscoder {
 
     const w = this.w;
     w.string(this.tenant);
-    w.u32(secondsOf(startLow, startHigh));
+    w.u32(seconds);
     w.u64Halves(startLow, startHigh);
     w.u64Halves(endLow, endHigh);
     if (endHigh > startHigh || (endHigh === startHigh && endLow > startLow)) {
@@ -255,10 +277,10 @@ class SpanTranscoder {
     w.hexBytes(src, ranges[PARENT_SPAN_ID]!, ranges[PARENT_SPAN_ID + 1]!);
     this.text(ranges[TRACE_STATE]!, ranges[TRACE_STATE + 1]!);
     w.u32(flags);
-    this.text(ranges[NAME]!, ranges[NAME + 1]!);
+    this.text(ranges[NAME]!, ranges[NAME + 1]!, limits.maxNameBytes);
     w.u8(kind >= 0 && kind <= MAX_SPAN_KIND ? kind : 0);
     w.u8(statusCode >= 0 && statusCode <= MAX_STATUS_CODE ? statusCode : 0);
-    this.text(ranges[STATUS_MESSAGE]!, ranges[STATUS_MESSAGE + 1]!);
+    this.text(ranges[STATUS_MESSAGE]!, ranges[STATUS_MESSAGE + 1]!, limits.maxStatusMessageBytes);
     if (route < 0) w.u8(0);
     else this.value(route);
     w.u16(statusCodeFromText(status ?? legacyStatus));
@@ -268,11 +290,11 @@ class SpanTranscoder {
     for (let i = 0; i < n; i++) w.string(this.valueType[i]!);
     w.varint(n);
     for (let i = 0; i < n; i++) this.value(i);
-    w.u32(droppedAttributes + attributesOverLimit);
+    w.u32(addDropped(droppedAttributes, attributesOverLimit));
     writeEventColumns(w, events);
-    w.u32(droppedEvents);
+    w.u32(addDropped(droppedEvents, eventsOverLimit));
     writeLinkColumns(w, links);
-    w.u32(droppedLinks);
+    w.u32(addDropped(droppedLinks, linksOverLimit));
     writeOriginColumns(w, resource, scope);
     return '';
   }
@@ -290,11 +312,18 @@ class SpanTranscoder {
     return this.ranges[field + 1]! - this.ranges[field]!;
   }
 
-  /** One KeyValue (reader at its length prefix) into row `i` of the attribute table. */
-  private readAttribute(i: number): void {
+  /**
+   * One KeyValue (reader at its length prefix) into row `i` of the attribute table. Returns false
+   * when its key is over the size limit: then the row is not kept (the attribute counts as dropped).
+   */
+  private readAttribute(i: number): boolean {
     if (i === this.capacity) this.grow();
+    if (!this.readShortStringAttribute(i)) this.readAnyAttribute(i);
+    return this.keyEnd[i]! - this.keyStart[i]! <= this.limits.maxAttributeKeyBytes;
+  }
+
+  private readAnyAttribute(i: number): void {
     const reader = this.reader;
-    if (this.readShortStringAttribute(i)) return;
     const outerEnd = enterMessage(reader);
     this.keyStart[i] = -1;
     this.keyEnd[i] = -1;
@@ -369,10 +398,15 @@ class SpanTranscoder {
     leaveMessage(reader, outerEnd);
   }
 
-  /** A string field's bytes as a String column ('' when absent); invalid UTF-8 becomes U+FFFD. */
-  private text(start: number, end: number): void {
+  /**
+   * A string field's bytes as a String column ('' when absent); invalid UTF-8 becomes U+FFFD, and
+   * text over `maxBytes` is cut on a character boundary, as the decoder does.
+   */
+  private text(start: number, end: number, maxBytes = Infinity): void {
     if (start < 0) this.w.u8(0);
-    else if (!this.w.utf8Bytes(this.src, start, end)) this.w.string(this.src.toString('utf8', start, end));
+    else if (end - start > maxBytes || !this.w.utf8Bytes(this.src, start, end)) {
+      this.w.string(truncateUtf8(this.src.toString('utf8', start, end), maxBytes));
+    }
   }
 
   /** Attribute value `i` in its text form, cut to the size limit like the decoder does. */

@@ -169,6 +169,14 @@ export class Reader {
     return this.node.utf8Slice(start, end);
   }
 
+  /** A string of at most `maxBytes` bytes as sent; a longer one is skipped unread and gives undefined. */
+  boundedString(maxBytes: number): string | undefined {
+    const end = this.lengthEnd();
+    const start = this.pos;
+    this.pos = end;
+    return end - start > maxBytes ? undefined : this.node.utf8Slice(start, end);
+  }
+
   /** Skips one field's value by its wire type (unknown fields are never fatal). */
   skip(wireType: number, depth = 0): void {
     switch (wireType) {

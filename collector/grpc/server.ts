@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Authenticate } from '../auth.ts';
 import type { Ingestor } from '../ingest.ts';
 import type { SignalSpec } from '../signals/signal.ts';
 import type { CollectorTelemetry } from '../telemetry.ts';
 import { exportResponseProto } from '../otlp-responses.ts';
-import { toHttpError } from '../http/app.ts';
+import { admissionInterceptor, firstMetadata } from './admission.ts';
+import { listenGrpc } from './listener.ts';
+import { grpcErrorOf } from './status.ts';
 
 const SERVICE_PATHS: Record<string, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -33,79 +36,80 @@ export interface GrpcServerOptions {
   ingestor: Ingestor;
   telemetry: CollectorTelemetry;
   maxMessageBytes: number;
-  authenticate?: (authorization: string | undefined, apiKey: string | undefined) => string;
+  authenticate?: Authenticate;
   credentials?: grpc.ServerCredentials;
-}
-
-const HTTP_TO_GRPC_STATUS: Record<number, grpc.status> = {
-  400: grpc.status.INVALID_ARGUMENT,
-  401: grpc.status.UNAUTHENTICATED,
-  413: grpc.status.RESOURCE_EXHAUSTED,
-  429: grpc.status.RESOURCE_EXHAUSTED,
-  500: grpc.status.INTERNAL,
-};
-
-/** Same errors as HTTP, in gRPC terms: queue full → RESOURCE_EXHAUSTED, ClickHouse down → UNAVAILABLE. */
-function grpcStatusOf(err: unknown): { code: grpc.status; message: string } {
-  const error = toHttpError(err);
-  if (error.status === 503) {
-    const queueFull = err instanceof Error && err.name === 'QueueFullError';
-    return { code: queueFull ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE, message: error.message };
-  }
-  return { code: HTTP_TO_GRPC_STATUS[error.status] ?? grpc.status.INTERNAL, message: error.message };
-}
-
-function firstMetadata(metadata: grpc.Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return value === undefined ? undefined : String(value);
+  /** Slow and idle clients, and the connection cap (see listener.ts and admission.ts). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
 }
 
 /** OTLP/gRPC receiver: the same decoders, ingestor and writer as HTTP. */
 export async function startGrpcServer(host: string, port: number, options: GrpcServerOptions): Promise<{ port: number; stop(): Promise<void> }> {
+  const signalOf = new Map(options.signals.map((s) => [SERVICE_PATHS[s.signal], s.signal]));
+  const count = (signal: string, code: grpc.status) => options.telemetry.requests.inc({ signal, transport: 'grpc', code: grpc.status[code] ?? String(code) });
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
+    'grpc.max_connection_idle_ms': options.idleTimeoutMs,
+    interceptors: [
+      admissionInterceptor({
+        authenticate: options.authenticate,
+        messageTimeoutMs: options.requestTimeoutMs,
+        refused: (path, code) => {
+          const signal = signalOf.get(path);
+          if (signal) count(signal, code);
+        },
+      }),
+    ],
   });
   for (const signal of options.signals) {
     const path = SERVICE_PATHS[signal.signal];
     if (!path) continue;
     server.addService(rawExportService(path), {
       Export: (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
-        const done = (code: grpc.status, err: { code: grpc.status; message: string } | null, response?: Uint8Array) => {
-          options.telemetry.requests.inc({ signal: signal.signal, transport: 'grpc', code: grpc.status[code] ?? String(code) });
-          if (err) callback({ code: err.code, details: err.message });
-          else callback(null, response);
-        };
         Promise.resolve()
           .then(() => {
-            const tenant = options.authenticate
-              ? options.authenticate(firstMetadata(call.metadata, 'authorization'), firstMetadata(call.metadata, 'x-api-key'))
-              : '';
+            // Admitted by the interceptor; this resolves the token's tenant.
+            const tenant = options.authenticate ? options.authenticate(firstMetadata(call.metadata, 'authorization'), firstMetadata(call.metadata, 'x-api-key')) : '';
             return options.ingestor.ingest(signal, call.request, 'proto', tenant);
           })
           .then(
-            (result) => done(grpc.status.OK, null, exportResponseProto(result.rejected, result.errorMessage)),
+            (result) => {
+              count(signal.signal, grpc.status.OK);
+              callback(null, exportResponseProto(result.rejected, result.errorMessage));
+            },
             (err: unknown) => {
-              const status = grpcStatusOf(err);
-              done(status.code, status);
+              const error = grpcErrorOf(err);
+              count(signal.signal, error.code ?? grpc.status.UNKNOWN);
+              callback(error);
             },
           );
       },
     });
   }
-  const boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const listener = await listenGrpc(server, {
+    host,
+    port,
+    credentials: options.credentials ?? grpc.ServerCredentials.createInsecure(),
+    maxConnections: options.maxConnections,
+    headersTimeoutMs: options.headersTimeoutMs,
+  });
   return {
-    port: boundPort,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    port: listener.port,
+    async stop() {
+      // Stop accepting first; the listener closes once grpc-js has closed the connections it holds.
+      const listenerClosed = listener.close();
+      await new Promise<void>((resolve) => {
         // Let in-flight calls finish; force after a grace period.
         const timer = setTimeout(() => server.forceShutdown(), 15_000);
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();
         });
-      }),
+      });
+      await listenerClosed;
+    },
   };
 }

@@ -7,7 +7,9 @@ import { PayloadError } from '../rows/types.ts';
 import { QueueFullError, RowsRefusedError, ShuttingDownError, StorageUnavailableError } from '../writer/errors.ts';
 import { GRPC, exportResponseJson, exportResponseProto, statusJson, statusProto } from '../otlp-responses.ts';
 import { HttpError } from './http-error.ts';
-import { decodeContent, readRawBody } from './body.ts';
+import { readRawBody } from './body.ts';
+import { decodeContentEncoding } from './content-encoding/index.ts';
+import { JsonShapeScanner, maxJsonContainers } from '../decode/json-shape.ts';
 
 type Encoding = 'proto' | 'json';
 type Env = { Bindings: HttpBindings; Variables: { encoding: Encoding; signal?: string } };
@@ -17,6 +19,8 @@ export interface HttpAppOptions {
   ingestor: Ingestor;
   telemetry: CollectorTelemetry;
   maxBodyBytes: number;
+  /** Deepest OTLP/JSON nesting accepted (json-shape.ts): compressed JSON is checked as it inflates. */
+  maxJsonDepth: number;
   /** Resolves the tenant for a request, or throws HttpError(401). Absent: no authentication. */
   authenticate?: (authorization: string | undefined, apiKey: string | undefined) => string;
   ready: () => Promise<boolean>;
@@ -68,7 +72,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
       }
       const tenant = options.authenticate ? options.authenticate(c.req.header('authorization'), c.req.header('x-api-key')) : '';
       const raw = await readRawBody(c.env.incoming, options.maxBodyBytes);
-      const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
+      // A JSON bomb is refused at its first decompressed chunk; the decoder checks the whole body again.
+      const shape = encoding === 'json' ? new JsonShapeScanner(options.maxJsonDepth, maxJsonContainers(options.maxBodyBytes)) : undefined;
+      const body = await decodeContentEncoding(raw, c.req.header('content-encoding'), options.maxBodyBytes, shape && ((chunk) => shape.feed(chunk)));
       const result = await options.ingestor.ingest(signal, body, encoding, tenant);
       telemetry.requests.inc({ signal: signal.signal, transport: 'http', code: '200' });
       return encoding === 'proto'

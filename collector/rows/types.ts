@@ -96,17 +96,55 @@ export interface DecodeLimits {
   maxAttributesPerList: number;
   /** Max UTF-8 bytes of one attribute value text; longer values are truncated. */
   maxAttributeValueBytes: number;
+  /** Max bytes of an attribute key (as sent); an attribute with a longer key is dropped and counted. */
+  maxAttributeKeyBytes: number;
+  /** Max events kept per span; the rest add to dropped_events_count without being read. */
+  maxEventsPerSpan: number;
+  /** Max links kept per span; the rest add to dropped_links_count without being read. */
+  maxLinksPerSpan: number;
+  /** Max UTF-8 bytes of a span or event name; longer names are cut on a character boundary. */
+  maxNameBytes: number;
+  /** Max UTF-8 bytes of a span status message; longer messages are cut on a character boundary. */
+  maxStatusMessageBytes: number;
 }
 
+// In the spirit of the OpenTelemetry SDK's span limits (128 events, 128 links); the SDK sets no
+// length limits on names and keys, so these are a few KiB: far above real ones, far below harm.
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxAnyValueDepth: 16,
   maxAttributesPerList: 1024,
   maxAttributeValueBytes: 64 * 1024,
+  maxAttributeKeyBytes: 4 * 1024,
+  maxEventsPerSpan: 128,
+  maxLinksPerSpan: 128,
+  maxNameBytes: 4 * 1024,
+  maxStatusMessageBytes: 8 * 1024,
 };
+
+/**
+ * The item timestamps a decoder accepts, in whole seconds (inclusive); an item outside is rejected
+ * through partial success, never stored with a wrapped `DateTime`. `nowSeconds` is the time of
+ * receipt, used for log records without any time.
+ */
+export interface TimeWindow {
+  nowSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+}
+
+/** The largest value of a ClickHouse `DateTime` (2106-02-07 06:28:15 UTC): the partition key column. */
+export const DATETIME_MAX_SECONDS = 0xffffffff;
+
+/** What a `DateTime` column can hold; the default when no narrower window is given. */
+export function storableTimes(nowSeconds = Math.floor(Date.now() / 1000)): TimeWindow {
+  return { nowSeconds, minSeconds: 0, maxSeconds: DATETIME_MAX_SECONDS };
+}
 
 export interface DecodeOptions {
   tenant: string;
   limits: DecodeLimits;
+  /** Accepted item times (the collector passes its configured window); default: what `DateTime` holds. */
+  times?: TimeWindow;
 }
 
 /** The whole message cannot be decoded (HTTP 400 / gRPC INVALID_ARGUMENT). */

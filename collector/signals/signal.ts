@@ -12,7 +12,8 @@ export interface SignalSpec<Row> {
   /** JSON name of the partial-success counter: rejectedSpans, rejectedDataPoints, rejectedLogRecords. */
   rejectedJsonField: string;
   decodeProto(body: Uint8Array, options: DecodeOptions): DecodeResult<Row>;
-  decodeJson(body: string, options: DecodeOptions): DecodeResult<Row>;
+  /** OTLP/JSON as UTF-8 bytes (the transports) or text (tests). */
+  decodeJson(body: string | Uint8Array, options: DecodeOptions): DecodeResult<Row>;
   /** Rows → TabSeparated bodies per table (a signal may write to several tables). */
   encode(rows: Row[]): EncodedRows[];
   /** Items in a decoded result (rows may be per item, or several per item). */

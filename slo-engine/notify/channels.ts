@@ -2,17 +2,18 @@
 // type and environment variable (e.g. "slack:SLACK_WEBHOOK_URL"): safe to log and store.
 import type { ChannelType, Severity, Slo, TargetSpec } from '../model.ts';
 import type { AlertKind } from '../alerts/state-machine.ts';
-import { DEFAULT_ENV, DEFAULT_WEBHOOK_SECRET_ENV } from '../spec/to-model.ts';
+import { DEFAULT_ENV, DEFAULT_WEBHOOK_SECRET_ENV, notifyEnvProblem } from '../spec/notify-env.ts';
 import type { AlertNotice } from './notice.ts';
 import { buildSlackPayload } from './slack.ts';
 import { buildAlertmanagerPayload, signBody, SIGNATURE_HEADER } from './alertmanager.ts';
 import { buildPagerDutyEvent, PAGERDUTY_EVENTS_URL } from './pagerduty.ts';
-import { postJson, type DeliveryResult, type SendOptions } from './send.ts';
+import { postOnce, type AttemptOptions, type AttemptResult } from './send.ts';
 
 export interface Channel {
   id: string;
   type: ChannelType;
-  send(notice: AlertNotice, options?: SendOptions): Promise<DeliveryResult>;
+  /** One delivery attempt (the deliverer retries). */
+  send(notice: AlertNotice, options?: AttemptOptions): Promise<AttemptResult>;
 }
 
 export interface ChannelEnv {
@@ -27,7 +28,7 @@ function channel(target: TargetSpec, env: ChannelEnv): Channel | string {
   const id = `${target.type}:${target.env}`;
   switch (target.type) {
     case 'slack':
-      return { id, type: 'slack', send: (n, o) => postJson(secret, JSON.stringify(buildSlackPayload(n)), {}, o) };
+      return { id, type: 'slack', send: (n, o) => postOnce(secret, JSON.stringify(buildSlackPayload(n)), {}, o) };
     case 'webhook': {
       const key = env[target.secretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
       return {
@@ -35,18 +36,20 @@ function channel(target: TargetSpec, env: ChannelEnv): Channel | string {
         type: 'webhook',
         send: (n, o) => {
           const body = JSON.stringify(buildAlertmanagerPayload(n));
-          return postJson(secret, body, key ? { [SIGNATURE_HEADER]: signBody(body, key) } : {}, o);
+          return postOnce(secret, body, key ? { [SIGNATURE_HEADER]: signBody(body, key) } : {}, o);
         },
       };
     }
     case 'pagerduty':
-      return { id, type: 'pagerduty', send: (n, o) => postJson(env.PAGERDUTY_EVENTS_URL || PAGERDUTY_EVENTS_URL, JSON.stringify(buildPagerDutyEvent(n, secret)), {}, o) };
+      return { id, type: 'pagerduty', send: (n, o) => postOnce(env.PAGERDUTY_EVENTS_URL || PAGERDUTY_EVENTS_URL, JSON.stringify(buildPagerDutyEvent(n, secret)), {}, o) };
   }
 }
 
 export interface Router {
   /** Channels for one SLO and alert kind (no-data goes where its configured severity goes). */
   channelsFor(slo: Slo, kind: AlertKind): Channel[];
+  /** A channel by id (a stored notification names its channel), if this engine has it. */
+  channel(id: string): Channel | undefined;
   /** Ids of every channel in use. */
   ids(): string[];
 }
@@ -60,6 +63,12 @@ export function buildRouter(slos: readonly Slo[], env: ChannelEnv): { router: Ro
   const problems: string[] = [];
   const channels = new Map<string, Channel>();
   const resolve = (t: TargetSpec, where: string): Channel | undefined => {
+    // The loader already refuses other variables; checked again here so no path around it reads them.
+    const refused = notifyEnvProblem(t.env, t.type, 'env') ?? (t.secretEnv === undefined ? undefined : notifyEnvProblem(t.secretEnv, t.type, 'secretEnv'));
+    if (refused) {
+      problems.push(`${where}: ${refused}`);
+      return undefined;
+    }
     const id = `${t.type}:${t.env}`;
     const known = channels.get(id);
     if (known) return known;
@@ -91,6 +100,7 @@ export function buildRouter(slos: readonly Slo[], env: ChannelEnv): { router: Ro
         const severity = kind === 'no-data' ? slo.noData.severity : kind;
         return routes.get(slo.id)?.[severity] ?? defaults;
       },
+      channel: (id) => channels.get(id),
       ids: () => [...channels.keys()],
     },
   };

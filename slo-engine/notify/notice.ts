@@ -26,6 +26,8 @@ export interface AlertNotice {
   objective: string;
   kind: AlertKind;
   status: 'firing' | 'resolved';
+  /** A reminder that the alert is still firing (the n-th repeat, see `repeatInterval`). */
+  repeat?: number;
   /** Epoch seconds. */
   at: number;
   startsAt: number;
@@ -36,7 +38,7 @@ export interface AlertNotice {
   dashboardUrl?: string;
 }
 
-export function buildNotice(slo: Slo, transition: Transition, evaluation: Evaluation, dashboardUrl?: string): AlertNotice {
+export function buildNotice(slo: Slo, transition: Pick<Transition, 'kind' | 'status' | 'at' | 'startsAt'> & { repeat?: number }, evaluation: Evaluation, dashboardUrl?: string): AlertNotice {
   const kindTiers = transition.kind === 'no-data' ? [] : evaluation.tiers.filter((t) => t.severity === transition.kind);
   return {
     sloId: slo.id,
@@ -47,6 +49,7 @@ export function buildNotice(slo: Slo, transition: Transition, evaluation: Evalua
     objective: slo.objective,
     kind: transition.kind,
     status: transition.status,
+    ...(transition.repeat ? { repeat: transition.repeat } : {}),
     at: transition.at,
     startsAt: transition.startsAt,
     tiers: kindTiers.map((t) => ({

@@ -1,22 +1,22 @@
-// The thin sender: POST with a timeout per attempt, retries with exponential backoff on 429/5xx and
-// network errors (honouring Retry-After), never on other 4xx. URLs and keys never reach an error text.
+// The thin sender: one POST with a timeout. Retrying is the outbox's job (outbox.ts, deliverer.ts):
+// across ticks and restarts, with backoff and Retry-After, so a slow or failing receiver never holds
+// up anything else. URLs and keys never reach an error text.
 
-export interface SendOptions {
-  maxAttempts?: number;
+export interface AttemptOptions {
+  /** Per-attempt timeout (default 10 s): connecting, sending and reading the answer. */
   timeoutMs?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
-export interface DeliveryResult {
+export interface AttemptResult {
   ok: boolean;
+  /** HTTP status; 0 without an answer (timeout, network error). */
   status: number;
-  attempts: number;
   error: string;
+  /** The receiver's Retry-After, when it sent one. */
+  retryAfterMs?: number;
+  /** A 4xx other than 408/429: sending the same again will fail the same way. */
+  permanent: boolean;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Retry-After in ms: seconds or an HTTP date; undefined when absent or unparsable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -26,7 +26,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
-export const isRetryable = (status: number) => status === 429 || status >= 500;
+export const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 function describe(err: unknown): string {
   if (err instanceof Error) {
@@ -37,32 +37,26 @@ function describe(err: unknown): string {
   return 'network error';
 }
 
-export async function postJson(url: string, body: string, headers: Record<string, string>, options: SendOptions = {}): Promise<DeliveryResult> {
-  const maxAttempts = options.maxAttempts ?? 4;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const base = options.baseDelayMs ?? 500;
-  const maxDelay = options.maxDelayMs ?? 30_000;
-  const sleep = options.sleep ?? defaultSleep;
-  let last: DeliveryResult = { ok: false, status: 0, attempts: 0, error: '' };
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    let wait = Math.min(maxDelay, base * 2 ** (attempt - 1));
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'burnrate-slo-engine', ...headers },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = (await res.text().catch(() => '')).slice(0, 200);
-      if (res.ok) return { ok: true, status: res.status, attempts: attempt, error: '' };
-      last = { ok: false, status: res.status, attempts: attempt, error: `HTTP ${res.status}${text ? ': ' + text.replace(/\s+/g, ' ') : ''}` };
-      if (!isRetryable(res.status)) return last;
-      const after = retryAfterMs(res.headers.get('retry-after'));
-      if (after !== undefined) wait = Math.min(maxDelay, after);
-    } catch (err) {
-      last = { ok: false, status: 0, attempts: attempt, error: describe(err) };
-    }
-    if (attempt < maxAttempts) await sleep(wait);
+export async function postOnce(url: string, body: string, headers: Record<string, string>, options: AttemptOptions = {}): Promise<AttemptResult> {
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'burnrate-slo-engine', ...headers },
+      body,
+      signal,
+    });
+    const text = (await res.text()).slice(0, 200);
+    if (res.ok) return { ok: true, status: res.status, error: '', permanent: false };
+    const after = retryAfterMs(res.headers.get('retry-after'));
+    return {
+      ok: false,
+      status: res.status,
+      error: `HTTP ${res.status}${text ? ': ' + text.replace(/\s+/g, ' ') : ''}`,
+      permanent: !isRetryable(res.status),
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
+  } catch (err) {
+    return { ok: false, status: 0, error: describe(err), permanent: false };
   }
-  return last;
 }

@@ -14,7 +14,7 @@ export interface SlackPayload {
 }
 
 export function title(n: AlertNotice): string {
-  const what = n.kind === 'no-data' ? 'has no data' : 'is burning its error budget';
+  const what = n.kind === 'no-data' ? `${n.repeat ? 'still ' : ''}has no data` : `is ${n.repeat ? 'still ' : ''}burning its error budget`;
   return n.status === 'firing' ? `[${n.kind.toUpperCase()}] ${n.sloName} (${n.service}) ${what}` : `[RESOLVED ${n.kind.toUpperCase()}] ${n.sloName} (${n.service})`;
 }
 

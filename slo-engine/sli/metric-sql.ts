@@ -5,14 +5,22 @@
 // count their own interval and are summed per minute; CUMULATIVE points (2) are running totals per
 // series, so a minute counts the series' increase since its previous minute with data.
 //
+// Only the SLO's tenant is read. Points that cannot be counted are skipped, never allowed to break
+// or zero the SLI: a value that is not finite, negative or at least 2^53 (no real counter gets there;
+// in Float64 it is no longer exact, and at 2^64 ClickHouse's UInt64 conversion yields 0, which
+// would hide every event of the minute), and a histogram point whose bounds do not contain the
+// threshold (another series' bucket layout: it cannot be split at the threshold). Skipping a
+// cumulative point means the next point is compared with the previous valid one. metric-checks.ts
+// counts the skipped points, so they are reported instead of silently missing.
+//
 // Cumulative series = (tenant, service, metric, scope, resource attributes, point attributes) and
 // start_time_ns: a new start time is a new series. Per series and minute the last point (highest
 // time_ns) is kept; the increase of a minute is that value minus the value at the series' previous
-// minute, or the value in full when it went down (a counter reset without a new start time). Points
-// are read from LOOKBACK_SECONDS before `from`, so a series exporting more often than that has its
-// baseline. A series' first point read counts in full only when the series started at most
-// LOOKBACK_SECONDS before that point's minute (a new process, a restart); otherwise its baseline is
-// unknown (a gap longer than the lookback) and it counts 0, like Prometheus' increase(). Unlike
+// minute, or the value in full when it went down (a counter reset or wrap-around without a new start
+// time). Points are read from LOOKBACK_SECONDS before `from`, so a series exporting more often than
+// that has its baseline. A series' first point read counts in full only when the series started at
+// most LOOKBACK_SECONDS before that point's minute (a new process, a restart); otherwise its baseline
+// is unknown (a gap longer than the lookback) and it counts 0, like Prometheus' increase(). Unlike
 // "started inside the queried range" (httpRequestsPerMinuteSql), this does not depend on where the
 // range starts, so a day-chunked backfill and the per-tick re-count of the last minutes agree.
 //
@@ -26,16 +34,21 @@ import type { Rational } from '../math/rational.ts';
 /** How far before `from` cumulative points are read to find each series' previous value. */
 export const LOOKBACK_SECONDS = 600;
 
-/** What the query's error guard writes for a histogram point whose bounds lack the threshold. */
-export const NOT_A_BOUND_MARKER = 'is not a bucket bound';
+/** Values at or above this are not counts (see the top of this file). */
+export const MAX_COUNTER_VALUE = 2 ** 53;
 
 type MetricRatio = Extract<SliSpec, { kind: 'metric-ratio' }>;
 type MetricLatency = Extract<SliSpec, { kind: 'metric-latency' }>;
 /** The SLO id is only used in error messages. */
-export type MetricSlo<S> = Pick<Slo, 'service'> & { id?: string; sli: S };
+export type MetricSlo<S> = Pick<Slo, 'service'> & { id?: string; tenant: string; sli: S };
 
 const at = (epochSeconds: number) => sql`toDateTime(${epochSeconds})`;
 const NUMBER_VALUE = raw('if(value_type = 2, toFloat64(value_int), value_double)');
+const MAX = raw(`toFloat64(${MAX_COUNTER_VALUE})`);
+/** A counter point whose value can be counted. */
+export const VALID_SUM_POINT = sql`isFinite(${NUMBER_VALUE}) AND ${NUMBER_VALUE} >= 0 AND ${NUMBER_VALUE} < ${MAX}`;
+/** A histogram point whose count can be counted (bucket counts are UInt64 and sum to it). */
+export const VALID_HISTOGRAM_POINT = sql`toFloat64(count) < ${MAX}`;
 
 /** Sorted `key\x02value` pairs joined by `\x01`: the same attribute set hashes the same in any order. */
 const pairs = (column: string) =>
@@ -47,8 +60,9 @@ function attributeFilter(key: string, value: string): SqlFragment {
   return sql`if(has(attributes.key, ${key}), attributes.value[indexOf(attributes.key, ${key})], resource_attributes.value[indexOf(resource_attributes.key, ${key})]) = ${value}`;
 }
 
-function pointFilters(service: string, metric: string, attributes: Record<string, string>): SqlFragment[] {
+export function pointFilters(tenant: string, service: string, metric: string, attributes: Record<string, string>): SqlFragment[] {
   return [
+    sql`tenant = ${tenant}`,
     sql`service_name = ${service}`,
     sql`metric_name = ${metric}`,
     raw('bitAnd(flags, 1) = 0'),
@@ -102,12 +116,16 @@ function increasesPerMinute(table: string, filters: SqlFragment[], values: Value
   ) GROUP BY minute`;
 }
 
-/** Float64 → UInt64 count: negative (float noise) is 0, fractions are rounded. */
-const count = (e: SqlFragment) => sql`toUInt64(round(greatest(${e}, toFloat64(0))))`;
+/** Float64 → UInt64 count: negative (float noise) is 0, fractions are rounded, never past 2^53 (so never wrapped to 0). */
+const count = (e: SqlFragment) => sql`toUInt64(round(least(greatest(${e}, toFloat64(0)), ${MAX})))`;
 
-function counterIncreases(service: string, selector: MetricSelector, name: string, from: number, to: number): SqlFragment {
-  const filters = [...pointFilters(service, selector.metric, selector.attributes), raw('is_monotonic = 1'), raw('value_type IN (1, 2)')];
-  return increasesPerMinute(TABLES.metricsSum, filters, [{ name, expr: NUMBER_VALUE }], from, to);
+/** The points of one counter that metric-ratio reads (before the validity check). */
+export function counterFilters(tenant: string, service: string, selector: MetricSelector): SqlFragment[] {
+  return [...pointFilters(tenant, service, selector.metric, selector.attributes), raw('is_monotonic = 1'), raw('value_type IN (1, 2)')];
+}
+
+function counterIncreases(tenant: string, service: string, selector: MetricSelector, name: string, from: number, to: number): SqlFragment {
+  return increasesPerMinute(TABLES.metricsSum, [...counterFilters(tenant, service, selector), VALID_SUM_POINT], [{ name, expr: NUMBER_VALUE }], from, to);
 }
 
 /**
@@ -118,8 +136,8 @@ export function metricRatioQuery(slo: MetricSlo<MetricRatio>, from: number, to: 
   const { sli } = slo;
   const numerator = sli.good ?? sli.bad;
   if (!numerator) throw new Error(`SLO ${JSON.stringify(slo.id ?? slo.service)}: metric-ratio needs good or bad`);
-  const n = counterIncreases(slo.service, numerator, 'n', from, to);
-  const t = counterIncreases(slo.service, sli.total, 't', from, to);
+  const n = counterIncreases(slo.tenant, slo.service, numerator, 'n', from, to);
+  const t = counterIncreases(slo.tenant, slo.service, sli.total, 't', from, to);
   const total = count(raw('sum_t'));
   const good = sli.good ? sql`least(${count(raw('sum_n'))}, ${total})` : sql`toUInt64(greatest(toInt64(${total}) - toInt64(${count(raw('sum_n'))}), 0))`;
   return sql`SELECT minute, ${good} AS good, ${total} AS total FROM (
@@ -145,26 +163,25 @@ export function decimalText(r: Rational): string {
   return String(Number(r.n) / Number(r.d));
 }
 
+/** `indexOf(explicit_bounds, threshold)`: the bucket whose upper bound is the threshold, 0 when none is. */
+export function thresholdBucket(sli: MetricLatency): SqlFragment {
+  const value = Number(decimalText(sli.threshold));
+  if (!Number.isFinite(value)) throw new Error(`threshold ${decimalText(sli.threshold)} is not a finite number`);
+  return sql`indexOf(explicit_bounds, toFloat64(${value}))`;
+}
+
 /**
  * metric-latency: good = the sum of the buckets whose upper bound is <= threshold, total = count.
  * The threshold is a number in the histogram's own unit (`s` → seconds, `ms` → milliseconds) and must
- * equal one of the point's explicit_bounds exactly (as Float64). A point whose bounds do not contain
- * it makes the query fail with a message naming the SLO, the metric, the threshold, the unit and the
- * bounds found (a failed string → UInt8 conversion: the only data-dependent error text that
- * ClickHouse 18.16 can raise), so the SLI is never silently counted against the wrong bucket.
+ * equal one of the point's explicit_bounds exactly (as Float64). Points whose bounds do not contain
+ * it are skipped (and reported by metric-checks.ts), so the SLI is never counted against the wrong
+ * bucket and another series' bucket layout does not stop the SLO.
  */
 export function metricLatencyQuery(slo: MetricSlo<MetricLatency>, from: number, to: number): SqlFragment {
   const { sli } = slo;
-  const threshold = decimalText(sli.threshold);
-  const value = Number(threshold);
-  if (!Number.isFinite(value)) throw new Error(`SLO ${JSON.stringify(slo.id ?? slo.service)}: threshold ${threshold} is not a finite number`);
-  const bucket = sql`indexOf(explicit_bounds, toFloat64(${value}))`;
-  const who = slo.id !== undefined ? `SLO ${JSON.stringify(slo.id)}` : `an SLO of service ${JSON.stringify(slo.service)}`;
-  const message = sql`concat(${`burnrate: ${who}: metric-latency threshold ${threshold} ${NOT_A_BOUND_MARKER} of histogram ${JSON.stringify(sli.metric)} (unit "`}, metric_unit, ${'", service '}, service_name, ${'); bounds found: '}, toString(explicit_bounds), ${' (the threshold is in the metric unit and must equal one of them)'})`;
-  // 0 for every valid point; a parse error naming the problem for any other.
-  const guard = sql`toUInt8(if(${bucket} = 0, ${message}, '0'))`;
-  const good = sql`arraySum(arraySlice(bucket_counts, 1, ${bucket})) + ${guard}`;
-  const filters = pointFilters(slo.service, sli.metric, sli.attributes);
+  const bucket = thresholdBucket(sli);
+  const good = sql`arraySum(arraySlice(bucket_counts, 1, ${bucket}))`;
+  const filters = [...pointFilters(slo.tenant, slo.service, sli.metric, sli.attributes), VALID_HISTOGRAM_POINT, sql`${bucket} > 0`];
   const inc = increasesPerMinute(TABLES.metricsHistogram, filters, [{ name: 'g', expr: good }, { name: 't', expr: raw('count') }], from, to);
   return sql`SELECT minute, least(${count(raw('g'))}, ${count(raw('t'))}) AS good, ${count(raw('t'))} AS total FROM (${inc})`;
 }

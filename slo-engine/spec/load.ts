@@ -8,6 +8,7 @@ import type { Slo } from '../model.ts';
 import { sloSchema } from './schema.ts';
 import { toModel } from './to-model.ts';
 import { fromOpenSlo, isOpenSlo } from './openslo.ts';
+import { tierWarnings } from './warnings.ts';
 
 export interface Problem {
   file: string;
@@ -29,6 +30,8 @@ export function formatProblem(p: Problem): string {
 export interface LoadResult {
   slos: Slo[];
   problems: Problem[];
+  /** Valid but suspicious (see warnings.ts). */
+  warnings: Problem[];
 }
 
 /** A parsed YAML document with a way back from a path to its line. */
@@ -97,14 +100,36 @@ function loadNative(src: SourceDoc, problems: Problem[]): Slo[] {
   return out;
 }
 
-/** Loads and validates every SLO in `target` (a file or a directory of .yaml/.yml files). */
-export function loadSlos(target: string, cwd = process.cwd()): LoadResult {
+/**
+ * When the collector assigns tenants, an SLO that does not name one would count only rows sent
+ * without a tenant: almost surely a mistake, so it must be named ("" for those rows).
+ */
+export function tenantProblems(slos: readonly Slo[], tenants: readonly string[]): Problem[] {
+  if (tenants.length === 0) return [];
+  const list = tenants.map((t) => JSON.stringify(t)).join(', ');
+  return slos.flatMap((slo): Problem[] => {
+    if (slo.tenant === undefined) {
+      return [{ file: slo.source.file, path: ['tenant'], message: `SLO ${JSON.stringify(slo.id)} must name its tenant: the collector assigns tenants (${list}); use tenant: "" for rows sent without one` }];
+    }
+    if (slo.tenant !== '' && !tenants.includes(slo.tenant)) {
+      return [{ file: slo.source.file, path: ['tenant'], message: `SLO ${JSON.stringify(slo.id)}: tenant ${JSON.stringify(slo.tenant)} is not one the collector assigns (${list})` }];
+    }
+    return [];
+  });
+}
+
+/**
+ * Loads and validates every SLO in `target` (a file or a directory of .yaml/.yml files). `tenants`:
+ * the tenants the collector assigns (empty: it assigns none).
+ */
+export function loadSlos(target: string, options: { cwd?: string; tenants?: readonly string[] } = {}): LoadResult {
+  const cwd = options.cwd ?? process.cwd();
   const problems: Problem[] = [];
   let files: string[];
   try {
     files = listFiles(target);
   } catch (err) {
-    return { slos: [], problems: [{ file: target, path: [], message: `cannot read: ${(err as Error).message}` }] };
+    return { slos: [], problems: [{ file: target, path: [], message: `cannot read: ${(err as Error).message}` }], warnings: [] };
   }
   const docs: SourceDoc[] = [];
   for (const path of files) {
@@ -128,5 +153,7 @@ export function loadSlos(target: string, cwd = process.cwd()): LoadResult {
     else seen.set(slo.id, slo.source.file);
   }
   if (files.length === 0) problems.push({ file: target, path: [], message: 'no .yaml or .yml files found' });
-  return { slos, problems };
+  problems.push(...tenantProblems(slos, options.tenants ?? []));
+  const warnings = slos.flatMap((slo) => tierWarnings(slo).map((message): Problem => ({ file: slo.source.file, path: [], message: `SLO ${JSON.stringify(slo.id)}: ${message}` })));
+  return { slos, problems, warnings };
 }

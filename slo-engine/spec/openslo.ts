@@ -2,7 +2,8 @@
 // the SLO mapped to the burnrate YAML shape, then validated by the same schema. Extensions (README
 // "OpenSLO"): metricSource types `burnrate.spans`, `burnrate.metric`, `burnrate.histogram`,
 // `burnrate.sql`; the short window as annotation `burnrate.dev/short-window` on an AlertCondition
-// (default: long / 12); target env names as annotations `burnrate.dev/env` / `burnrate.dev/secret-env`.
+// (default: long / 12); target env names as annotations `burnrate.dev/env` / `burnrate.dev/secret-env`;
+// the SLO's tenant as the annotation `burnrate.dev/tenant` on the SLO.
 import type { Slo } from '../model.ts';
 import { parseDecimal, mul, rational, toDecimalString } from '../math/rational.ts';
 import { formatDuration, parseDuration } from '../math/duration.ts';
@@ -210,9 +211,11 @@ class Mapper {
     if (this.problems.length > before || !sli) return undefined;
     const labels: Record<string, string> = {};
     if (isObj(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) labels[k] = Array.isArray(v) ? v.join(',') : String(v);
+    const annotations = isObj(meta.annotations) ? meta.annotations : {};
     const mapped = {
       id: meta.name,
       service: spec.service,
+      ...(annotations['burnrate.dev/tenant'] !== undefined ? { tenant: annotations['burnrate.dev/tenant'] } : {}),
       ...(meta.displayName !== undefined ? { name: meta.displayName } : {}),
       ...(spec.description !== undefined ? { description: spec.description } : {}),
       labels,

@@ -6,6 +6,7 @@ import { parseDecimal, compare, rational } from '../math/rational.ts';
 import { isValidTimeZone } from '../math/calendar.ts';
 import { CUSTOM_TABLES, CustomSqlError, renderCustomExpression } from '../sli/custom-sql.ts';
 import { SPAN_KINDS } from '../model.ts';
+import { notifyEnvProblem } from './notify-env.ts';
 
 const text = (what: string, max = 200) =>
   z
@@ -50,7 +51,8 @@ const objective = decimal.refine((t) => {
 }, 'objective must be a percentage above 0 and below 100 (100% leaves no error budget)');
 
 const spanSelector = {
-  tenant: z.string().optional(),
+  // Moved to the SLO's top level (it applies to every SLI kind); a clear error rather than a silent change.
+  tenant: z.unknown().refine((v) => v === undefined, 'tenant moved: set `tenant` at the top level of the SLO (it applies to every SLI kind)').optional(),
   spanKind: z.enum([...(Object.keys(SPAN_KINDS) as [string, ...string[]]), 'any']).default('server'),
   spanNames: z.array(z.string()).default([]),
   routes: z.array(z.string()).default([]),
@@ -101,7 +103,17 @@ const sliSchema = z.discriminatedUnion('kind', [
 
 const targetName = z.enum(['slack', 'webhook', 'pagerduty']);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
-export const targetSchema = z.union([targetName, z.strictObject({ type: targetName, env: envName.optional(), secretEnv: envName.optional() })]);
+export const targetSchema = z.union([
+  targetName,
+  z.strictObject({ type: targetName, env: envName.optional(), secretEnv: envName.optional() }).superRefine((t, ctx) => {
+    if (t.secretEnv !== undefined && t.type !== 'webhook') ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'secretEnv is for webhook targets only' });
+    for (const setting of ['env', 'secretEnv'] as const) {
+      const name = t[setting];
+      const problem = name === undefined ? undefined : notifyEnvProblem(name, t.type, setting);
+      if (problem) ctx.addIssue({ code: 'custom', path: [setting], message: problem });
+    }
+  }),
+]);
 
 const tier = z
   .strictObject({
@@ -132,6 +144,8 @@ export const sloSchema = z
     kind: z.literal('SLO').optional(),
     id: text('id'),
     service: text('service'),
+    /** The tenant whose rows are counted (absent: the default tenant, rows sent without one). */
+    tenant: z.string().max(200, 'tenant must be at most 200 characters').optional(),
     name: text('name').optional(),
     description: z.string().max(2000).default(''),
     labels: stringMap,
@@ -153,8 +167,13 @@ export const sloSchema = z
           .strictObject({ alert: z.boolean().default(false), after: durationText.default('10m'), severity: z.enum(['page', 'ticket']).default('ticket') })
           .default({ alert: false, after: '10m', severity: 'ticket' }),
         notify: z.strictObject({ page: z.array(targetSchema).optional(), ticket: z.array(targetSchema).optional() }).optional(),
+        repeatInterval: z
+          .string()
+          .refine((s) => s.trim() === 'off' || (parseDuration(s) ?? 0) >= 600, 'must be off or a duration of at least 10m such as 4h')
+          .default('off'),
+        inhibitTicketAfterPage: z.boolean().default(true),
       })
-      .default({ minEvents: 10, ingestDelay: '1m', noData: { alert: false, after: '10m', severity: 'ticket' } }),
+      .default({ minEvents: 10, ingestDelay: '1m', noData: { alert: false, after: '10m', severity: 'ticket' }, repeatInterval: 'off', inhibitTicketAfterPage: true }),
     maintenance: z
       .array(
         z

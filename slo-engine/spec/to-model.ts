@@ -1,12 +1,10 @@
 // Validated YAML document → the engine's model (durations in seconds, decimals as rationals).
-import type { ChannelType, Slo, SliSpec, SpanKindName, TargetSpec, TierSpec } from '../model.ts';
+import type { Slo, SliSpec, SpanKindName, TargetSpec, TierSpec } from '../model.ts';
 import { parseDuration } from '../math/duration.ts';
 import { parseDecimal, rational, div, sub } from '../math/rational.ts';
 import { DEFAULT_TIERS } from '../math/windows.ts';
 import { parseDelay, parseLatencyNs, type SloDocument, type TargetDocument } from './schema.ts';
-
-export const DEFAULT_ENV: Record<ChannelType, string> = { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', pagerduty: 'PAGERDUTY_ROUTING_KEY' };
-export const DEFAULT_WEBHOOK_SECRET_ENV = 'WEBHOOK_SECRET';
+import { DEFAULT_ENV, DEFAULT_WEBHOOK_SECRET_ENV } from './notify-env.ts';
 
 const seconds = (d: string) => parseDuration(d)!;
 const HUNDRED = rational(100);
@@ -26,7 +24,6 @@ function sli(doc: SloDocument): SliSpec {
     case 'availability':
     case 'latency': {
       const selector = {
-        ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
         spanKind: s.spanKind === 'any' ? null : (s.spanKind as SpanKindName),
         spanNames: s.spanNames,
         routes: s.routes,
@@ -62,6 +59,7 @@ export function toModel(doc: SloDocument, file: string, format: Slo['source']['f
   return {
     id: doc.id,
     service: doc.service,
+    ...(doc.tenant !== undefined ? { tenant: doc.tenant } : {}),
     name: doc.name ?? doc.id,
     description: doc.description,
     labels: doc.labels,
@@ -73,6 +71,8 @@ export function toModel(doc: SloDocument, file: string, format: Slo['source']['f
     minEvents: doc.alerting.minEvents,
     ingestDelay: parseDelay(doc.alerting.ingestDelay)!,
     noData: { alert: doc.alerting.noData.alert, after: seconds(doc.alerting.noData.after), severity: doc.alerting.noData.severity },
+    repeatInterval: doc.alerting.repeatInterval.trim() === 'off' ? 0 : seconds(doc.alerting.repeatInterval),
+    inhibitTicketAfterPage: doc.alerting.inhibitTicketAfterPage,
     notify,
     maintenance: doc.maintenance.map((m) => ({ start: Math.floor(Date.parse(m.start) / 1000), end: Math.ceil(Date.parse(m.end) / 1000), reason: m.reason })),
     source: { file, format },

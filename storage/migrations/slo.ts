@@ -147,4 +147,103 @@ export const sloMigrations: Migration[] = [
       }),
     ],
   },
+  {
+    version: 406,
+    name: 'SLO counted minute ranges',
+    // One row per counted range; ranges sharing a start keep the longest (the version is the end).
+    // The counted set is the union of the rows: never a hull (see slo-engine/sli/coverage.ts).
+    up: () => [
+      table({
+        name: TABLES.sloCoverage,
+        columns: `
+        slo_id String,
+        sli_hash String,
+        range_from DateTime,
+        range_until DateTime,
+        counted_at DateTime
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'range_until',
+        orderBy: '(slo_id, sli_hash, range_from)',
+        shardingKey: BY_SLO,
+      }),
+    ],
+  },
+  {
+    version: 407,
+    name: 'SLO notification outbox',
+    // One notification (transition x channel) per dedup key; every state change is a new row with a
+    // higher version (attempt x 4 + outcome rank), read with argMax (see slo-engine/notify/outbox.ts).
+    up: () => [
+      table({
+        name: TABLES.sloOutbox,
+        columns: `
+        dedup_key String,
+        slo_id String,
+        kind String,
+        event String,
+        channel String,
+        transition_at DateTime,
+        created DateTime,
+        payload String,
+        status String,
+        attempts UInt32,
+        next_attempt DateTime,
+        http_status UInt16,
+        error String,
+        replica String,
+        updated DateTime,
+        version UInt64
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(created)',
+        orderBy: 'dedup_key',
+        shardingKey: BY_SLO,
+      }),
+    ],
+  },
+  {
+    version: 408,
+    name: 'SLO notification delivery claims',
+    // Replicas claim (dedup key, attempt) before sending; the earliest live claim wins (server time).
+    up: () => [
+      table({
+        name: TABLES.sloDeliveryClaims,
+        columns: `
+        time DateTime,
+        dedup_key String,
+        attempt UInt32,
+        replica String
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(dedup_key, attempt, time)',
+        // A delivery's claims on one shard, read from its first live replica by every engine.
+        shardingKey: 'cityHash64(dedup_key)',
+      }),
+    ],
+  },
+  {
+    version: 409,
+    name: 'SLO alert transitions',
+    // Every firing/resolved transition, for `status` (since when, inhibition after a page) and UIs.
+    up: () => [
+      table({
+        name: TABLES.sloTransitions,
+        columns: `
+        at DateTime,
+        slo_id String,
+        kind String,
+        status String,
+        previous_since DateTime,
+        replica String
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(at)',
+        orderBy: '(slo_id, kind, at)',
+        shardingKey: BY_SLO,
+      }),
+    ],
+  },
 ];

@@ -10,7 +10,7 @@ import type { Migration } from '../../storage/migrations/types.ts';
 import { alter } from '../../storage/cluster/ddl.ts';
 import { MIGRATION_LOCK_TABLE, releaseStatement } from '../../storage/cluster/migration-lock.ts';
 import { applyRetention } from '../../storage/retention.ts';
-import { dirtyDays, settleDays } from '../../slo-engine/sli/counts.ts';
+import { partitionState, settleDays } from '../../slo-engine/sli/partitions.ts';
 import { sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
 
@@ -169,15 +169,15 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
     // One part per shard for that day: summed without FINAL, although the cluster holds two parts.
     await ch.insertJson(TABLES.sloSli1m, [row(ids[0]!, 1)]);
     await ch.insertJson(TABLES.sloSli1m, [row(ids[1]!, 1)]);
-    expect(await dirtyDays(ch)).toEqual([]);
+    expect((await partitionState(ch)).dirty).toEqual([]);
     // A second version on one shard: that day needs FINAL.
     await ch.insertJson(TABLES.sloSli1m, [row(ids[1]!, 2)]);
-    expect(await dirtyDays(ch)).toEqual([Date.UTC(2026, 0, 5) / 1000]);
+    expect((await partitionState(ch)).dirty).toEqual([[minute(5), minute(5) + 60]]);
     expect(await settleDays(ch, minute(10), 0)).toBe(1);
-    let dirty = [0];
+    let dirty = (await partitionState(ch)).dirty;
     for (let i = 0; i < 100 && dirty.length > 0; i++) {
-      dirty = await dirtyDays(ch);
-      if (dirty.length) await sleep(100);
+      await sleep(100);
+      dirty = (await partitionState(ch)).dirty;
     }
     expect(dirty).toEqual([]);
     const [sums] = await ch.query<{ good: string; n: string }>('SELECT toString(sum(good)) AS good, toString(count()) AS n FROM slo_sli_1m');

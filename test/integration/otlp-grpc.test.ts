@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
@@ -7,11 +8,12 @@ import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts'
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { decodePartialSuccessProto, makeSpans, tracesJson, tracesProto } from '../support/otlp.ts';
 import { sql } from '../../storage/sql.ts';
+import { Reader } from '../../collector/decode/wire.ts';
 
 const TRACE_EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 /** A raw unary call with our bytes, to send what no SDK would. */
-function rawExport(address: string, path: string, body: Uint8Array, options: { gzip?: boolean } = {}): Promise<{ code: grpc.status; details: string; response?: Buffer }> {
+function rawExport(address: string, path: string, body: Uint8Array, options: { gzip?: boolean } = {}): Promise<{ code: grpc.status; details: string; response?: Buffer; trailers?: grpc.Metadata }> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
   return new Promise((resolve) => {
     client.makeUnaryRequest(
@@ -21,12 +23,64 @@ function rawExport(address: string, path: string, body: Uint8Array, options: { g
       body,
       (err, response) => {
         client.close();
-        if (err) resolve({ code: err.code, details: err.details });
+        if (err) resolve({ code: err.code, details: err.details, trailers: err.metadata });
         else resolve({ code: grpc.status.OK, details: '', response });
       },
     );
   });
 }
+
+/** google.rpc.Status (grpc-status-details-bin) → its code and the RetryInfo delay in seconds, if any. */
+function decodeStatusDetails(bytes: Buffer): { code: number; retryDelaySeconds?: number } {
+  const fields = (buf: Uint8Array) => {
+    const reader = new Reader(buf);
+    const out = new Map<number, (number | Uint8Array)[]>();
+    while (reader.pos < reader.end) {
+      const tag = reader.uint32();
+      const value = (tag & 7) === 2 ? reader.bytes() : reader.uint32();
+      out.set(tag >>> 3, [...(out.get(tag >>> 3) ?? []), value]);
+    }
+    return out;
+  };
+  const status = fields(bytes);
+  const result: { code: number; retryDelaySeconds?: number } = { code: status.get(1)?.[0] as number };
+  for (const detail of (status.get(3) ?? []) as Uint8Array[]) {
+    const any = fields(detail);
+    if (Buffer.from(any.get(1)![0] as Uint8Array).toString() !== 'type.googleapis.com/google.rpc.RetryInfo') continue;
+    const duration = fields(fields(any.get(2)![0] as Uint8Array).get(1)![0] as Uint8Array);
+    result.retryDelaySeconds = duration.get(1)![0] as number;
+  }
+  return result;
+}
+
+/**
+ * A gRPC call over a bare HTTP/2 stream: sends the headers and `parts` of the message, keeps the
+ * stream open, and waits up to `waitMs` for the call's status (grpc-status in headers or trailers).
+ */
+async function openCall(address: string, headers: Record<string, string>, parts: Buffer[], waitMs: number): Promise<{ status?: number; message?: string; ms: number }> {
+  const session = http2.connect(`http://${address}`);
+  session.on('error', () => {});
+  const started = performance.now();
+  const stream = session.request({ ':method': 'POST', ':path': TRACE_EXPORT, 'content-type': 'application/grpc', te: 'trailers', ...headers }, { endStream: false });
+  stream.on('error', () => {});
+  for (const part of parts) stream.write(part);
+  const status = await new Promise<http2.IncomingHttpHeaders | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), waitMs);
+    const done = (h: http2.IncomingHttpHeaders) => {
+      if (h['grpc-status'] === undefined) return;
+      clearTimeout(timer);
+      resolve(h);
+    };
+    stream.on('response', done);
+    stream.on('trailers', done);
+  });
+  const ms = performance.now() - started;
+  session.destroy();
+  return status ? { status: Number(status['grpc-status']), message: decodeURIComponent(String(status['grpc-message'] ?? '')), ms } : { ms };
+}
+
+/** A gRPC message prefix: not compressed, `length` bytes follow. */
+const messagePrefix = (length: number) => Buffer.from([0, (length >>> 24) & 255, (length >>> 16) & 255, (length >>> 8) & 255, length & 255]);
 
 describe('OTLP/gRPC receiver', () => {
   let db: TestDatabase;
@@ -90,16 +144,66 @@ describe('OTLP/gRPC when ClickHouse cannot take the rows', () => {
   });
   afterAll(async () => db?.close());
 
-  it('answers UNAVAILABLE when ClickHouse is unreachable and RESOURCE_EXHAUSTED when the queue is full', async () => {
+  it('answers UNAVAILABLE with RetryInfo when ClickHouse is unreachable and when the queue is full (never RESOURCE_EXHAUSTED, which exporters drop)', async () => {
     const down = await startTestCollector({ ...db.config, url: 'http://127.0.0.1:1' }, { retryMaxElapsedMs: 300 });
     const full = await startTestCollector(db.config, { maxQueueBytes: 1_000 });
     try {
       const body = tracesProto(await makeSpans('grpc-down', 50));
-      expect((await rawExport(down.grpcAddress, TRACE_EXPORT, body)).code).toBe(grpc.status.UNAVAILABLE);
-      expect((await rawExport(full.grpcAddress, TRACE_EXPORT, body)).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      for (const collector of [down, full]) {
+        const res = await rawExport(collector.grpcAddress, TRACE_EXPORT, body);
+        expect(res.code).toBe(grpc.status.UNAVAILABLE);
+        const [details] = res.trailers!.get('grpc-status-details-bin') as Buffer[];
+        const decoded = decodeStatusDetails(details!);
+        expect(decoded.code).toBe(grpc.status.UNAVAILABLE);
+        expect(decoded.retryDelaySeconds).toBeGreaterThanOrEqual(1);
+      }
+      expect((await rawExport(full.grpcAddress, TRACE_EXPORT, body)).details).toMatch(/queue is full/);
     } finally {
       await down.stop();
       await full.stop();
     }
+  });
+});
+
+describe('OTLP/gRPC admission from metadata, before the message is read', () => {
+  const TOKEN = `grpc-admission-token-${'k'.repeat(32)}`;
+  let db: TestDatabase;
+  let collector: TestCollector;
+  beforeAll(async () => {
+    db = await createTestDatabase('otlp_grpc_admission');
+    collector = await startTestCollector(db.config, { authTokens: TOKEN, requestTimeoutMs: 1_000, headersTimeoutMs: 1_000 });
+  });
+  afterAll(async () => {
+    await collector?.stop();
+    await db?.close();
+  });
+
+  it('refuses a call without a valid token from its headers alone, while its 60 MiB message is still unsent', async () => {
+    // The message prefix announces 60 MiB, and not one byte of it follows.
+    for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
+      const res = await openCall(collector.grpcAddress, headers, [messagePrefix(60 * 1024 * 1024)], 5_000);
+      expect(res.status).toBe(grpc.status.UNAUTHENTICATED);
+      console.log(`unauthenticated gRPC call refused after ${res.ms.toFixed(0)} ms, message unsent`);
+    }
+  });
+
+  it('ends a call whose message does not arrive within --request-timeout-ms with DEADLINE_EXCEEDED', async () => {
+    const res = await openCall(collector.grpcAddress, { authorization: `Bearer ${TOKEN}` }, [messagePrefix(1_000), Buffer.alloc(10)], 5_000);
+    expect(res.status).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(res.message).toBe('request message not received within 1000 ms');
+    expect(res.ms).toBeGreaterThanOrEqual(900);
+  });
+
+  it('still serves authenticated calls, with the token in metadata', async () => {
+    const client = new grpc.Client(collector.grpcAddress, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const body = tracesProto(await makeSpans('grpc-admitted', 2));
+    const code = await new Promise<grpc.status>((resolve) =>
+      client.makeUnaryRequest(TRACE_EXPORT, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, body, metadata, (err) => resolve(err ? err.code : grpc.status.OK)),
+    );
+    client.close();
+    expect(code).toBe(grpc.status.OK);
+    expect(Number((await db.ch.query<{ n: string }>(sql`SELECT count() AS n FROM spans WHERE service_name = 'grpc-admitted'`))[0]!.n)).toBe(2);
   });
 });

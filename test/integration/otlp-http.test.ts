@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { compress as snappyBlock } from 'snappyjs';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { startTestCollector, type TestCollector } from '../support/collector.ts';
 import { decodePartialSuccessProto, decodeStatusProto, makeSpans, tracesJson, tracesProto } from '../support/otlp.ts';
@@ -162,3 +164,68 @@ describe('OTLP/HTTP when ClickHouse cannot take the rows', () => {
     }
   });
 });
+
+describe('OTLP/HTTP Content-Encoding: gzip, deflate, zstd, snappy, lz4', () => {
+  let db: TestDatabase;
+  let collector: TestCollector;
+  beforeAll(async () => {
+    db = await createTestDatabase('otlp_http_encodings');
+    collector = await startTestCollector(db.config, { maxBodyBytes: 1024 * 1024, grpcDisabled: true });
+  });
+  afterAll(async () => {
+    await collector?.stop();
+    await db?.close();
+  });
+
+  // The reference command-line compressors (Debian's zstd and lz4 packages) and snappyjs for snappy.
+  const cli = (tool: string, args: string[], input: Uint8Array) => execFileSync(tool, [...args, '-q', '-c'], { input, maxBuffer: 64 * 1024 * 1024 });
+  /** The snappy framing format around one compressed chunk per 64 KiB (checksums as the format defines them). */
+  const snappyFramed = (data: Uint8Array) => {
+    const parts = [Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])];
+    for (let at = 0; at < data.length; at += 65_536) {
+      const piece = data.subarray(at, at + 65_536);
+      let crc = -1;
+      for (const byte of piece) {
+        crc ^= byte;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? 0x82f63b78 ^ (crc >>> 1) : crc >>> 1;
+      }
+      crc = (crc ^ -1) >>> 0;
+      const compressed = Buffer.from(snappyBlock(Uint8Array.from(piece)));
+      const header = Buffer.alloc(8);
+      header.writeUIntLE(compressed.length + 4, 1, 3);
+      header.writeUInt32LE(((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0, 4);
+      parts.push(header, compressed);
+    }
+    return Buffer.concat(parts);
+  };
+  const ENCODINGS: [string, (data: Uint8Array) => Uint8Array][] = [
+    ['deflate', (d) => deflateSync(d)],
+    ['zlib', (d) => deflateSync(d)],
+    ['zstd', (d) => cli('zstd', ['-3'], d)],
+    ['snappy', (d) => Buffer.from(snappyBlock(Uint8Array.from(d)))],
+    ['x-snappy-framed', snappyFramed],
+    ['lz4', (d) => cli('lz4', [], d)],
+  ];
+
+  for (const [encoding, compress] of ENCODINGS) {
+    it(`stores a ${encoding} body (protobuf and JSON) and refuses a ${encoding} bomb with 413`, async () => {
+      const service = `enc-${encoding}`;
+      const proto = await post(`${collector.url}/v1/traces`, compress(tracesProto(await makeSpans(service, 3))), { ...PROTO, 'Content-Encoding': encoding });
+      const json = await post(`${collector.url}/v1/traces`, compress(tracesJson(await makeSpans(service, 2))), { ...JSON_TYPE, 'Content-Encoding': encoding });
+      expect([proto.status, json.status]).toEqual([200, 200]);
+      expect(await countSpans(db, service)).toBe(5);
+
+      const bomb = compress(new Uint8Array(8 * 1024 * 1024));
+      const refused = await post(`${collector.url}/v1/traces`, bomb, { ...PROTO, 'Content-Encoding': encoding });
+      expect(refused.status).toBe(413);
+      expect(decodeStatusProto(refused.bytes).message).toBe('request body exceeds the limit of 1048576 bytes after decompression');
+    });
+  }
+
+  it('also reads snappy framed bodies sent as "snappy" (older Collectors)', async () => {
+    const res = await post(`${collector.url}/v1/traces`, snappyFramed(tracesProto(await makeSpans('enc-snappy-framed', 2))), { ...PROTO, 'Content-Encoding': 'snappy' });
+    expect(res.status).toBe(200);
+    expect(await countSpans(db, 'enc-snappy-framed')).toBe(2);
+  });
+});
+

@@ -59,7 +59,7 @@ describe('SLO engine end to end: OTel SDK → collector → ClickHouse → engin
 
   it('the engine sees the exact burn rates and budgets and pages for both SLOs', async () => {
     const { router } = buildRouter([availability, latency], {});
-    const result = await createEngine({ ch: db.ch, slos: [availability, latency], router, clock: () => (T + 20) * 1000, settleMs: 0 }).tick();
+    const result = await createEngine({ ch: db.ch, slos: [availability, latency], router, clock: () => (T + 20) * 1000 }).tick();
     for (const r of result.results) {
       const e = r.evaluation!;
       const burn = Object.fromEntries(e.windows.map((w) => [w.seconds, w.burnRate]));
@@ -72,7 +72,7 @@ describe('SLO engine end to end: OTel SDK → collector → ClickHouse → engin
   });
 
   it('backtest shows when each tier would have fired', async () => {
-    const result = await backtest(db.ch, [availability], { from: T - 3600, to: T, stepSeconds: 60 });
+    const result = await backtest(db.ch, [availability], { from: T - 3600, to: T, stepSeconds: 60, now: T + 2 * 3600 });
     // 5% errors burn 5x: both ticket tiers (3x, 1x) fire once the minEvents guard (10) is met. The 6x
     // page fires at -13m: 6h window (45 + 2 × 10) / 940 = 6.9%, 30m window 48 / 600 = 8% (at -14m the
     // 6h window is 55 / 920 = 5.98%, below 6%).

@@ -178,8 +178,8 @@ describe('JSON trace decoder on hand-written payloads', () => {
         parentSpanId: null,
         name: 'op',
         kind: 2,
-        startTimeUnixNano: '18446744073709551615',
-        endTimeUnixNano: 1_700_000_000_000_000,
+        startTimeUnixNano: 1_700_000_000_000_000,
+        endTimeUnixNano: '18446744073709551615',
         flags: 257,
         futureField: { anything: [1, 2] },
         attributes: [
@@ -200,10 +200,10 @@ describe('JSON trace decoder on hand-written payloads', () => {
       traceId: TRACE_HEX,
       spanId: SPAN_HEX,
       parentSpanId: '',
-      startTimeNs: 18_446_744_073_709_551_615n,
-      endTimeNs: 1_700_000_000_000_000n,
-      durationNs: 0n,
-      timestamp: 18_446_744_073,
+      startTimeNs: 1_700_000_000_000_000n,
+      endTimeNs: 18_446_744_073_709_551_615n,
+      durationNs: 18_445_044_073_709_551_615n,
+      timestamp: 1_700_000,
       flags: 257,
       statusCode: 1,
       statusMessage: '',
@@ -241,15 +241,22 @@ describe('JSON trace decoder on hand-written payloads', () => {
     expect([row.kind, row.statusCode]).toEqual([0, 0]);
   });
 
-  it('bounds 10,000-deep kvlist nesting and cuts it at maxAnyValueDepth', () => {
-    const depth = 10_000;
+  const deepKvlistSpan = (depth: number) => {
     const deep = '{"kvlistValue":{"values":[{"key":"a","value":'.repeat(depth) + '{"stringValue":"leaf"}' + '}]}}'.repeat(depth);
-    const body =
+    return (
       `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_HEX}","spanId":"${SPAN_HEX}",` +
-      `"attributes":[{"key":"deep","value":${deep}}],"events":[{"name":"ev","attributes":[{"key":"deep","value":${deep}}]}]}]}]}]}`;
-    const row = decodeTracesJson(body, options).rows[0]!;
+      `"attributes":[{"key":"deep","value":${deep}}],"events":[{"name":"ev","attributes":[{"key":"deep","value":${deep}}]}]}]}]}]}`
+    );
+  };
+
+  it('cuts kvlist nesting up to twice maxAnyValueDepth at maxAnyValueDepth', () => {
+    const row = decodeTracesJson(deepKvlistSpan(32), options).rows[0]!;
     expect(row.attributes.values).toEqual([expectedDeepText(16)]);
     expect(row.events[0]!.attributesJson).toBe(`[{"key":"deep","value":${expectedDeepText(16)}}]`);
+  });
+
+  it('refuses 10,000-deep nesting before JSON.parse builds it', () => {
+    expect(() => decodeTracesJson(deepKvlistSpan(10_000), options)).toThrow(new PayloadError('JSON nested deeper than 148 levels'));
   });
 
   it('gives the same rows as protobuf for the hand-written sample', () => {

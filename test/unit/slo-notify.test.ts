@@ -128,3 +128,16 @@ describe('Retry-After', () => {
     expect(retryAfterMs('soon')).toBeUndefined();
   });
 });
+
+describe('channels read only notification variables (issue 12)', () => {
+  it('a target naming another variable is a configuration problem, even when it bypassed the loader', async () => {
+    const { buildRouter } = await import('../../slo-engine/notify/channels.ts');
+    const { loadFixture } = await import('./slo-fixtures.ts');
+    const slo = { ...loadFixture('availability-999-30d'), notify: { page: [{ type: 'pagerduty' as const, env: 'BURNRATE_AUTH_TOKENS' }] } };
+    const { router, problems } = buildRouter([slo], { BURNRATE_AUTH_TOKENS: 'ingest-secret', PAGERDUTY_ROUTING_KEY: 'k' });
+    expect(problems).toEqual([
+      'fixture.yaml: SLO "checkout-availability" alerting.notify.page: environment variable BURNRATE_AUTH_TOKENS may not be read from an SLO file: name a variable starting with BURNRATE_NOTIFY_ (or PAGERDUTY_ROUTING_KEY, the pagerduty default)',
+    ]);
+    expect(router.channelsFor(slo, 'page')).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeTracesProto } from '../../collector/decode/traces-proto.ts';
 import { transcodeTracesProto } from '../../collector/decode/traces-transcode.ts';
 import { decodeAndEncode } from '../../collector/ingest.ts';
-import { DEFAULT_DECODE_LIMITS, PayloadError, type DecodeLimits } from '../../collector/rows/types.ts';
+import { DEFAULT_DECODE_LIMITS, PayloadError, type DecodeLimits, type TimeWindow } from '../../collector/rows/types.ts';
 import { SPANS_TABLE, tracesSignal } from '../../collector/signals/traces.ts';
 import { encodeRows } from '../../collector/writer/batch-writer.ts';
 import { loadSeeds, mutateBytes, prng, type Seed } from '../../bench/fuzz-lib.ts';
@@ -16,9 +16,9 @@ import { keyValue, PARENT_ID, requestWithSpanFields, sampleRequest, SPAN_ID, TRA
 
 type Outcome = { error: string } | { body: string; rows: number; rejected: number; errorMessage: string };
 
-function reference(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Outcome {
+function reference(body: Uint8Array, limits: DecodeLimits, tenant = 'acme', times?: TimeWindow): Outcome {
   try {
-    const decoded = decodeTracesProto(body, { tenant, limits });
+    const decoded = decodeTracesProto(body, { tenant, limits, times });
     const encoded = encodeRows(SPANS_TABLE, decoded.rows);
     return { body: encoded.body.toString('hex'), rows: decoded.rows.length, rejected: decoded.rejected, errorMessage: decoded.errorMessage };
   } catch (err) {
@@ -28,9 +28,9 @@ function reference(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Out
 }
 
 /** The transcoder alone: a PayloadError's wording may differ (it meets problems in another order). */
-function transcoded(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Outcome {
+function transcoded(body: Uint8Array, limits: DecodeLimits, tenant = 'acme', times?: TimeWindow): Outcome {
   try {
-    const r = transcodeTracesProto(body, { tenant, limits });
+    const r = transcodeTracesProto(body, { tenant, limits, times });
     return { body: r.body.toString('hex'), rows: r.rows, rejected: r.rejected, errorMessage: r.errorMessage };
   } catch (err) {
     if (err instanceof PayloadError) return { error: 'PayloadError' };
@@ -39,9 +39,9 @@ function transcoded(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Ou
 }
 
 /** What the ingestor does with protobuf traces (the transcoder, the decoder's wording on errors). */
-function ingestPath(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Outcome {
+function ingestPath(body: Uint8Array, limits: DecodeLimits, tenant = 'acme', times?: TimeWindow): Outcome {
   try {
-    const r = decodeAndEncode(tracesSignal as never, body, 'proto', { tenant, limits });
+    const r = decodeAndEncode(tracesSignal as never, body, 'proto', { tenant, limits, times });
     return { body: Buffer.concat(r.batches.map((b) => b.body)).toString('hex'), rows: r.accepted, rejected: r.rejected, errorMessage: r.errorMessage };
   } catch (err) {
     if (err instanceof PayloadError) return { error: err.message };
@@ -49,14 +49,25 @@ function ingestPath(body: Uint8Array, limits: DecodeLimits, tenant = 'acme'): Ou
   }
 }
 
-function expectSame(body: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, tenant = 'acme'): Outcome {
-  const expected = reference(body, limits, tenant);
-  expect(ingestPath(body, limits, tenant)).toEqual(expected);
-  expect(transcoded(body, limits, tenant)).toEqual('error' in expected ? { error: 'PayloadError' } : expected);
+function expectSame(body: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, tenant = 'acme', times?: TimeWindow): Outcome {
+  const expected = reference(body, limits, tenant, times);
+  expect(ingestPath(body, limits, tenant, times)).toEqual(expected);
+  expect(transcoded(body, limits, tenant, times)).toEqual('error' in expected ? { error: 'PayloadError' } : expected);
   return expected;
 }
 
-const TINY: DecodeLimits = { maxAnyValueDepth: 1, maxAttributesPerList: 3, maxAttributeValueBytes: 7 };
+const TINY: DecodeLimits = {
+  maxAnyValueDepth: 1,
+  maxAttributesPerList: 3,
+  maxAttributeValueBytes: 7,
+  maxAttributeKeyBytes: 5,
+  maxEventsPerSpan: 1,
+  maxLinksPerSpan: 2,
+  maxNameBytes: 6,
+  maxStatusMessageBytes: 5,
+};
+/** A narrow window of accepted start times around the hand-made spans' 1_700_000_000 s. */
+const WINDOW: TimeWindow = { nowSeconds: 1_700_000_000, minSeconds: 1_699_999_990, maxSeconds: 1_700_000_010 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const attr = (key: Part, anyValue: Part) => len(9, cat(len(1, key), len(2, anyValue)));
 
@@ -124,6 +135,34 @@ function handMade(): Record<string, Uint8Array> {
       len(1, len(2, len(2, len(2, SPAN_ID)))),
       len(1, len(2, len(2, ...ids, str(5, 'the valid one')))),
     ),
+    'more events and links than the limits, dropped counts up to the UInt32 maximum': cat(
+      requestWithSpanFields(...times, ...Array.from({ length: 140 }, (_, i) => len(11, str(2, `e${i}`))), ...Array.from({ length: 130 }, () => len(13, len(1, TRACE_ID), len(2, SPAN_ID))), uint(12, 3), uint(14, 4_294_967_290)),
+      requestWithSpanFields(...times, uint(12, 4_294_967_295), len(11, str(2, 'one')), len(11, str(2, 'two')), uint(10, 4_294_967_295), ...Array.from({ length: 5 }, (_, i) => attr(utf8(`k${i}`), str(1, 'v')))),
+    ),
+    'names, keys and status messages at and over their limits': span(
+      str(5, 'ä'.repeat(2_100)),
+      attr(utf8('k'.repeat(4_096)), str(1, 'at the key limit')),
+      attr(utf8('k'.repeat(4_097)), str(1, 'over the key limit')),
+      attr(utf8('é'.repeat(2_049)), uint(3, 1)),
+      attr(utf8('kk'), str(1, 'kept')),
+      attr(cat(utf8('x'.repeat(4_095)), [0xff]), str(1, 'invalid UTF-8 at the limit')),
+      len(15, len(2, utf8('€'.repeat(3_000))), uint(3, 2)),
+      len(11, str(2, 'é'.repeat(3_000))),
+    ),
+    'long keys take no place in a full list; names cut inside invalid UTF-8': span(
+      attr(utf8('http.route'), str(1, '/a')),
+      attr(utf8('abcde'), str(1, '1')),
+      attr(utf8('abcdef'), str(1, '2')),
+      attr(utf8('ab'), str(1, '3')),
+      attr(utf8('abc'), str(1, '4')),
+      attr(utf8('z'), str(1, '5')),
+      len(5, [0x61, 0x62, 0xe2, 0x82, 0x61, 0x62, 0x63, 0x64]),
+      len(15, len(2, [0x61, 0xf0, 0x9f, 0x98, 0x80, 0x62])),
+    ),
+    'start times around the accepted window, and a zero start': cat(
+      len(1, len(2, ...[-11n, -10n, 10n, 11n].map((s, i) => len(2, len(1, TRACE_ID), len(2, [9, 9, 9, 9, 9, 9, 9, i + 1]), fixed64(7, 1_700_000_000_000_000_000n + s * 1_000_000_000n + 999_999_999n * BigInt(s > 0)))))),
+      requestWithSpanFields(fixed64(7, 0n)),
+    ),
     'wrong wire type in a span': requestWithSpanFields(uint(5, 1)),
     'truncated span': Uint8Array.from(sampleRequest()).subarray(0, 60),
   };
@@ -167,6 +206,7 @@ describe('protobuf → RowBinary transcoder', () => {
     it(`matches on hand-made input: ${label}`, () => {
       const defaults = expectSame(body);
       expectSame(body, TINY, '');
+      expectSame(body, DEFAULT_DECODE_LIMITS, 'acme', WINDOW);
       // Every case is decodable except the two broken ones, so the comparison covers real output.
       if (label.startsWith('wrong wire') || label.startsWith('truncated')) expect(defaults).toHaveProperty('error');
       else expect(defaults).toHaveProperty('body');
@@ -180,7 +220,7 @@ describe('protobuf → RowBinary transcoder', () => {
       const rand = prng(7_000 + i);
       const seed = all[Math.floor(rand() * all.length)]!;
       const { bytes } = mutateBytes(seed.bytes, rand, all);
-      const out = expectSame(bytes, i % 3 === 0 ? TINY : DEFAULT_DECODE_LIMITS);
+      const out = expectSame(bytes, i % 3 === 0 ? TINY : DEFAULT_DECODE_LIMITS, 'acme', i % 5 === 0 ? WINDOW : undefined);
       outcomes['error' in out ? 'error' : 'body']++;
     }
     // Both kinds of outcome are well represented, so the comparison covers both.
