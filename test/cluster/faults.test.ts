@@ -76,6 +76,8 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
     return {
       clients,
       acked: () => union(...clients.map((c) => c.stats.acked)),
+      /** Spans acknowledged by the collector at `urls[i]`. */
+      ackedVia: (i: number) => union(...clients.slice(2 * i, 2 * i + 2).map((c) => c.stats.acked)).size,
       stop: () => Promise.all(clients.map((c) => c.stop())),
     };
   }
@@ -88,17 +90,20 @@ describe('cluster mode under faults: a replica killed, a whole shard down', () =
     // Shard 1's first replica: where every shard-1 insert goes, and collector A's first endpoint.
     const victim = cluster.node(1, 1);
     const before = load.acked().size;
+    const beforeViaA = load.ackedVia(0);
     await victim.server.kill();
     await sleep(12_000);
     const during = load.acked().size - before;
+    const duringViaA = load.ackedVia(0) - beforeViaA;
     const readableWhileDown = await tallyStored(cluster.config(database, cluster.node(2, 1)), load.acked(), 1);
     await victim.server.start();
     await sleep(4_000);
     await load.stop();
     const tally = await tallyStored(cluster.config(database), load.acked(), 90_000);
     const statuses = load.clients.map((c) => Object.fromEntries(c.stats.statuses));
-    report('replica s1r1 killed for 12 s', tally, `(acknowledged while it was down: ${during}; not yet readable while it was down: ${readableWhileDown.missing.length}) statuses=${JSON.stringify(statuses)}`);
+    report('replica s1r1 killed for 12 s', tally, `(acknowledged while it was down: ${during}, ${duringViaA} of them by the collector whose first endpoint it was; not yet readable while it was down: ${readableWhileDown.missing.length}) statuses=${JSON.stringify(statuses)}`);
     expect(during, 'ingest continued').toBeGreaterThan(500);
+    expect(duringViaA, 'the collector whose first URL is the killed node moved to the next').toBeGreaterThan(200);
     expect(tally.missing).toEqual([]);
     expect(statuses.every((s) => s['400'] === undefined), 'nothing refused').toBe(true);
     await stopCollectors();

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalCluster, type ClusterNode, type LocalCluster } from '../support/cluster.ts';
@@ -19,6 +21,18 @@ import { TABLES } from '../../storage/tables.ts';
 // and the SLO engine's part listing across shards.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `node bin/burnrate.js ARGS`: exit code and output. */
+async function burnrate(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/burnrate.js', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
 
 describe('cluster mode: schema, retention and part listing on a 2x2 cluster', () => {
   let dir: string;
@@ -97,6 +111,19 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
       const columns = await ch.query<{ table: string }>(sql`SELECT table FROM system.columns WHERE database = ${database} AND name = 'probe' ORDER BY table`);
       expect(columns.map((c) => c.table), node.name).toEqual(['spans', 'spans_local']);
     }
+  });
+
+  it('`burnrate migrate --cluster NAME` creates the schema on the cluster; an unknown cluster name is refused with the known ones', async () => {
+    const env = { CLICKHOUSE_URL: cluster.urls.join(','), CLICKHOUSE_DATABASE: 'cli' };
+    const first = await burnrate(['migrate', '--cluster', cluster.name], env);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/database cli on cluster burnrate: \d+ migration\(s\) applied, 0 already applied/);
+    const again = await burnrate(['migrate', '--clickhouse-cluster', cluster.name], env);
+    expect(again.out).toMatch(/database cli on cluster burnrate: 0 migration\(s\) applied/);
+    const wrong = await burnrate(['migrate', '--cluster', 'nope'], env);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.out).toContain('cluster "nope" is not in the remote_servers of');
+    expect(wrong.out).toContain('burnrate');
   });
 
   it('a migrator waits for a held lock, then names its holder and the statement that removes it', async () => {
