@@ -139,6 +139,16 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
     expect((await migrate(ch)).applied).toEqual([]);
   });
 
+  it('an insert through the Distributed tables returns once every shard has its rows: all of them are readable at once', async () => {
+    const ch = await migrated('sync_insert');
+    for (let round = 0; round < 5; round++) {
+      const rows = Array.from({ length: 1000 }, (_, i) => ({ timestamp: '2026-03-10 10:00:00', trace_id: `r${round}-${i}`, span_id: `${i}`, service_name: 'sync' }));
+      await ch.insertJson(TABLES.spans, rows);
+      const [row] = await ch.query<{ n: string }>("SELECT toString(count()) AS n FROM spans WHERE service_name = 'sync'");
+      expect(row!.n, `round ${round}`).toBe(String(1000 * (round + 1)));
+    }
+  });
+
   it('retention drops old day partitions on every shard and keeps the kept days', async () => {
     const database = 'retention';
     const ch = await migrated(database);
