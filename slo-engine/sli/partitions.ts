@@ -5,9 +5,14 @@
 // (that assumes UTC days, and on a Europe/Berlin server a re-counted minute would then be summed
 // twice): the time range of a partition is what its parts report (min_time / max_time of `minute`),
 // and "settled" is decided by the server comparing ids it computed itself.
+//
+// In a cluster the parts are counted per shard (a partition with one part on each shard is clean)
+// on the replica every read of that shard goes to (storage/cluster/parts.ts), and OPTIMIZE runs on
+// every shard.
 import type { Clickhouse } from '../../storage/client.ts';
-import { ident, sql } from '../../storage/sql.ts';
+import { sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
+import { optimizeSettings, partsSource, partsTable, partsTarget, perShardGrouping } from '../../storage/cluster/parts.ts';
 import type { Range } from './ranges.ts';
 
 export interface PartitionState {
@@ -19,12 +24,20 @@ export interface PartitionState {
 export async function partitionState(ch: Clickhouse): Promise<PartitionState> {
   const rows = await ch.query<{ partition: string; lo: number; hi: number }>(
     sql`SELECT partition, toUInt32(min(min_time)) AS lo, toUInt32(max(max_time)) AS hi
-      FROM system.parts WHERE database = ${ch.database} AND table = ${TABLES.sloSli1m} AND active GROUP BY partition HAVING count() > 1`,
+      FROM ${partsSource(ch)} WHERE database = ${ch.database} AND table = ${partsTable(ch, TABLES.sloSli1m)} AND active GROUP BY partition HAVING count() > 1${perShardGrouping(ch)}`,
   );
+  // One row per partition on one server; in a cluster one per shard where it is dirty.
+  const byPartition = new Map<string, Range>();
+  for (const r of rows) {
+    const seen = byPartition.get(r.partition);
+    const lo = Number(r.lo);
+    const hi = Number(r.hi);
+    byPartition.set(r.partition, seen ? [Math.min(seen[0], lo), Math.max(seen[1], hi)] : [lo, hi]);
+  }
   return {
     // max_time is the start of the last minute in the partition; +60 covers that minute.
-    dirty: rows.map((r): Range => [Number(r.lo), Number(r.hi) + 60]),
-    dirtyIds: new Set(rows.map((r) => r.partition)),
+    dirty: [...byPartition.values()].map(([lo, hi]): Range => [lo, hi + 60]),
+    dirtyIds: new Set(byPartition.keys()),
   };
 }
 
@@ -36,15 +49,16 @@ export const stillValid = (before: PartitionState, after: PartitionState): boole
  * are no longer re-counted), at most `limit` per call, so later sums can skip FINAL for them.
  */
 export async function settleDays(ch: Clickhouse, now: number, settledSeconds: number, limit = 1): Promise<number> {
-  const rows = await ch.query<{ partition: string }>(
-    sql`SELECT partition FROM system.parts WHERE database = ${ch.database} AND table = ${TABLES.sloSli1m} AND active
+  const found = await ch.query<{ partition: string }>(
+    sql`SELECT partition FROM ${partsSource(ch)} WHERE database = ${ch.database} AND table = ${partsTable(ch, TABLES.sloSli1m)} AND active
       GROUP BY partition HAVING count() > 1 AND partition < toString(toYYYYMMDD(toDateTime(${Math.max(0, now - settledSeconds)})))
-      ORDER BY partition LIMIT ${limit}`,
+      ORDER BY partition LIMIT ${limit}${perShardGrouping(ch)}`,
   );
-  for (const { partition } of rows) {
+  const rows = [...new Set(found.map((r) => r.partition))].sort().slice(0, limit);
+  for (const partition of rows) {
     // Partition ids of toYYYYMMDD are plain numbers; anything else is not ours to touch.
     if (!/^\d{8}$/.test(partition)) continue;
-    await ch.command(`OPTIMIZE TABLE ${ident(TABLES.sloSli1m).text} PARTITION ${partition} FINAL`);
+    await ch.command(`OPTIMIZE TABLE ${partsTarget(ch, TABLES.sloSli1m)} PARTITION ${partition} FINAL`, optimizeSettings(ch));
   }
   return rows.length;
 }

@@ -1,5 +1,6 @@
 import { versionAtLeast } from '../client.ts';
 import type { MigrationContext } from './types.ts';
+import type { SchemaStep } from '../cluster/ddl.ts';
 
 /**
  * The oldest server that gets the current-server layout (LowCardinality, codecs, skip indexes):
@@ -9,7 +10,7 @@ import type { MigrationContext } from './types.ts';
  */
 export const CURRENT_LAYOUT_MIN_VERSION = '23.8';
 
-/** The statements on a server that has the current layout's features, none on older ones. */
-export function onCurrentServer(ctx: MigrationContext, statements: string[]): string[] {
-  return versionAtLeast(ctx.serverVersion, CURRENT_LAYOUT_MIN_VERSION) ? statements : [];
+/** The steps on a server that has the current layout's features, none on older ones. */
+export function onCurrentServer(ctx: MigrationContext, steps: SchemaStep[]): SchemaStep[] {
+  return versionAtLeast(ctx.serverVersion, CURRENT_LAYOUT_MIN_VERSION) ? steps : [];
 }

@@ -1,6 +1,7 @@
 import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
 import { onCurrentServer } from './current-server.ts';
+import { alter, table, view } from '../cluster/ddl.ts';
 
 // Attribute lists are Nested(key, type, value): `type` names the AnyValue kind and `value` is its
 // text form (see README "Attribute values"). Event, link and scope attribute lists are stored as
@@ -12,7 +13,9 @@ export const tracesMigrations: Migration[] = [
     version: 101,
     name: 'spans table',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.spans} (
+      table({
+        name: TABLES.spans,
+        columns: `
         tenant String,
         timestamp DateTime,
         start_time_ns UInt64,
@@ -46,34 +49,50 @@ export const tracesMigrations: Migration[] = [
         scope_attributes String,
         scope_dropped_attributes_count UInt32,
         scope_schema_url String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(timestamp)
-      ORDER BY (tenant, service_name, timestamp)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(timestamp)',
+        orderBy: '(tenant, service_name, timestamp)',
+        // A trace's spans on one shard: the trace view and the trace id lookup read one shard.
+        shardingKey: 'cityHash64(trace_id)',
+      }),
     ],
   },
   {
     version: 102,
     name: 'trace id lookup',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.traceIndex} (
+      table({
+        name: TABLES.traceIndex,
+        columns: `
         tenant String,
         trace_id String,
         start DateTime,
         end DateTime
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(start)
-      ORDER BY (trace_id, tenant)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.traceIndex}_mv TO ${TABLES.traceIndex} AS
-        SELECT tenant, trace_id, min(timestamp) AS start, max(toDateTime(intDiv(end_time_ns, 1000000000))) AS end
-        FROM ${TABLES.spans}
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(start)',
+        orderBy: '(trace_id, tenant)',
+        // Filled on each shard from its own spans, which are sharded by trace id too.
+        shardingKey: 'cityHash64(trace_id)',
+      }),
+      view({
+        name: `${TABLES.traceIndex}_mv`,
+        to: TABLES.traceIndex,
+        from: TABLES.spans,
+        select: (spans) => `SELECT tenant, trace_id, min(timestamp) AS start, max(toDateTime(intDiv(end_time_ns, 1000000000))) AS end
+        FROM ${spans}
         GROUP BY tenant, trace_id`,
+      }),
     ],
   },
   {
     version: 103,
     name: 'per-minute RED rollup of spans',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.spanRed1m} (
+      table({
+        name: TABLES.spanRed1m,
+        columns: `
         tenant String,
         minute DateTime,
         service_name String,
@@ -84,11 +103,19 @@ export const tracesMigrations: Migration[] = [
         http_5xx AggregateFunction(sum, UInt64),
         duration_sum_ns AggregateFunction(sum, UInt64),
         duration_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64)
-      ) ENGINE = AggregatingMergeTree()
-      PARTITION BY toYYYYMMDD(minute)
-      ORDER BY (tenant, service_name, minute, span_name, kind)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.spanRed1m}_mv TO ${TABLES.spanRed1m} AS
-        SELECT
+      `,
+        engine: 'AggregatingMergeTree',
+        partitionBy: 'toYYYYMMDD(minute)',
+        orderBy: '(tenant, service_name, minute, span_name, kind)',
+        // Filled on each shard from its own spans (the key only places direct inserts, which burnrate
+        // does not make); reads merge the states of every shard.
+        shardingKey: 'cityHash64(tenant, service_name)',
+      }),
+      view({
+        name: `${TABLES.spanRed1m}_mv`,
+        to: TABLES.spanRed1m,
+        from: TABLES.spans,
+        select: (spans) => `SELECT
           tenant,
           toStartOfMinute(timestamp) AS minute,
           service_name,
@@ -99,8 +126,9 @@ export const tracesMigrations: Migration[] = [
           sumState(toUInt64(http_status_code >= 500)) AS http_5xx,
           sumState(duration_ns) AS duration_sum_ns,
           quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(duration_ns) AS duration_quantiles
-        FROM ${TABLES.spans}
+        FROM ${spans}
         GROUP BY tenant, minute, service_name, span_name, kind`,
+      }),
     ],
   },
   // ---- The current-server layout (ClickHouse 23.8+; 18.16 keeps the tables above as they are).
@@ -113,8 +141,7 @@ export const tracesMigrations: Migration[] = [
     // background (system.mutations); new parts are written in the new type at once.
     up: (ctx) =>
       onCurrentServer(ctx, [
-        `ALTER TABLE ${TABLES.spans}
-          MODIFY COLUMN tenant LowCardinality(String),
+        alter(TABLES.spans, `MODIFY COLUMN tenant LowCardinality(String),
           MODIFY COLUMN name LowCardinality(String),
           MODIFY COLUMN service_name LowCardinality(String),
           MODIFY COLUMN service_namespace LowCardinality(String),
@@ -130,7 +157,7 @@ export const tracesMigrations: Migration[] = [
           MODIFY COLUMN scope_name LowCardinality(String),
           MODIFY COLUMN scope_version LowCardinality(String),
           MODIFY COLUMN scope_attributes LowCardinality(String),
-          MODIFY COLUMN scope_schema_url LowCardinality(String)`,
+          MODIFY COLUMN scope_schema_url LowCardinality(String)`),
       ]),
   },
   {
@@ -140,8 +167,7 @@ export const tracesMigrations: Migration[] = [
     // Times are near-sorted within a service (Delta), durations small integers (T64), the rest ZSTD.
     up: (ctx) =>
       onCurrentServer(ctx, [
-        `ALTER TABLE ${TABLES.spans}
-          MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
+        alter(TABLES.spans, `MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN timestamp DateTime CODEC(Delta, ZSTD(1)),
           MODIFY COLUMN start_time_ns UInt64 CODEC(Delta, ZSTD(1)),
           MODIFY COLUMN end_time_ns UInt64 CODEC(Delta, ZSTD(1)),
@@ -185,7 +211,7 @@ export const tracesMigrations: Migration[] = [
           MODIFY COLUMN scope_version LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN scope_attributes LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN scope_dropped_attributes_count UInt32 CODEC(ZSTD(1)),
-          MODIFY COLUMN scope_schema_url LowCardinality(String) CODEC(ZSTD(1))`,
+          MODIFY COLUMN scope_schema_url LowCardinality(String) CODEC(ZSTD(1))`),
       ]),
   },
   {
@@ -194,7 +220,7 @@ export const tracesMigrations: Migration[] = [
     // A bloom filter per granule: "spans of trace X" reads only the granules that may hold X inside
     // the window trace_index gives. New parts (and merges) get it; MATERIALIZE INDEX builds it for
     // old parts (a mutation), which this migration does not start.
-    up: (ctx) => onCurrentServer(ctx, [`ALTER TABLE ${TABLES.spans} ADD INDEX IF NOT EXISTS trace_id_bloom trace_id TYPE bloom_filter(0.001) GRANULARITY 1`]),
+    up: (ctx) => onCurrentServer(ctx, [alter(TABLES.spans, `ADD INDEX IF NOT EXISTS trace_id_bloom trace_id TYPE bloom_filter(0.001) GRANULARITY 1`)]),
   },
   {
     version: 114,
@@ -202,7 +228,7 @@ export const tracesMigrations: Migration[] = [
     // A filter on one attribute value skips granules where no span has that value. Queries name the
     // value for the index and the key for the exact match:
     //   WHERE has(attributes.value, 'v') AND attributes.value[indexOf(attributes.key, 'k')] = 'v'
-    up: (ctx) => onCurrentServer(ctx, [`ALTER TABLE ${TABLES.spans} ADD INDEX IF NOT EXISTS attribute_values_bloom attributes.value TYPE bloom_filter(0.01) GRANULARITY 1`]),
+    up: (ctx) => onCurrentServer(ctx, [alter(TABLES.spans, `ADD INDEX IF NOT EXISTS attribute_values_bloom attributes.value TYPE bloom_filter(0.01) GRANULARITY 1`)]),
   },
   {
     version: 115,
@@ -210,8 +236,7 @@ export const tracesMigrations: Migration[] = [
     // Names: a mutation rewriting those columns of existing parts once; codecs: new parts and merges.
     up: (ctx) =>
       onCurrentServer(ctx, [
-        `ALTER TABLE ${TABLES.spanRed1m}
-          MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
+        alter(TABLES.spanRed1m, `MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN minute DateTime CODEC(Delta, ZSTD(1)),
           MODIFY COLUMN service_name LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN span_name LowCardinality(String) CODEC(ZSTD(1)),
@@ -220,7 +245,7 @@ export const tracesMigrations: Migration[] = [
           MODIFY COLUMN errors AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
           MODIFY COLUMN http_5xx AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
           MODIFY COLUMN duration_sum_ns AggregateFunction(sum, UInt64) CODEC(ZSTD(1)),
-          MODIFY COLUMN duration_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64) CODEC(ZSTD(1))`,
+          MODIFY COLUMN duration_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64) CODEC(ZSTD(1))`),
       ]),
   },
   {
@@ -228,11 +253,10 @@ export const tracesMigrations: Migration[] = [
     name: 'trace_index: codecs (current servers)',
     up: (ctx) =>
       onCurrentServer(ctx, [
-        `ALTER TABLE ${TABLES.traceIndex}
-          MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
+        alter(TABLES.traceIndex, `MODIFY COLUMN tenant LowCardinality(String) CODEC(ZSTD(1)),
           MODIFY COLUMN trace_id String CODEC(ZSTD(1)),
           MODIFY COLUMN start DateTime CODEC(ZSTD(1)),
-          MODIFY COLUMN end DateTime CODEC(ZSTD(1))`,
+          MODIFY COLUMN end DateTime CODEC(ZSTD(1))`),
       ]),
   },
 ];

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,22 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+// Whatever a failed case left behind (the very defect these tests look for) is killed, so one failure
+// does not leave a stack running for the rest of the suite.
+const started: { outer: number; known: Set<number> }[] = [];
+afterEach(() => {
+  for (const { outer, known } of started.splice(0)) {
+    for (const pid of [outer, ...known, ...descendants(outer)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+});
+// Starting the whole stack takes seconds on a quiet machine, much longer on a loaded one.
+const CASE_TIMEOUT_MS = 240_000;
 
 interface Launch {
   outer: ChildProcess;
@@ -93,14 +109,19 @@ async function launch(stdout: 'pipe' | { file: string } | 'tty'): Promise<Launch
   outer.stderr?.setEncoding('utf8').on('data', (d: string) => (text += d));
   const exited = new Promise<number | null>((r) => outer.once('exit', (code) => r(code)));
   const output = () => (typeof stdout === 'object' ? readFileSync(stdout.file, 'utf8') : text);
-  const ready = await waitUntil(() => output().includes('burnrate is running'), 90_000);
+  const record = { outer: outer.pid!, known: new Set<number>() };
+  started.push(record);
+  const ready = await waitUntil(() => {
+    for (const pid of descendants(outer.pid!)) record.known.add(pid);
+    return output().includes('burnrate is running');
+  }, 180_000);
   expect(ready, `launcher did not come up:\n${output().slice(-3000)}`).toBe(true);
   return { outer, tree: () => descendants(outer.pid!), ports, exited, output };
 }
 
 async function expectAllGone(l: Launch, pids: number[]) {
   expect(pids.length, 'the launcher started its processes').toBeGreaterThanOrEqual(6);
-  const gone = await waitUntil(() => pids.every((p) => !alive(p)), 30_000);
+  const gone = await waitUntil(() => pids.every((p) => !alive(p)), 60_000);
   const left = pids.filter(alive).map((p) => `${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
   expect(left, 'processes left running').toEqual([]);
   expect(gone).toBe(true);
@@ -123,7 +144,7 @@ describe(`npm start on the ${engine} engine leaves nothing running`, () => {
     l.outer.kill('SIGINT');
     expect(await l.exited).toBe(0);
     await expectAllGone(l, pids);
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('after Ctrl-C typed in a terminal', async () => {
     const l = await launch('tty');
@@ -132,7 +153,7 @@ describe(`npm start on the ${engine} engine leaves nothing running`, () => {
     await l.exited;
     await expectAllGone(l, pids);
     expect(l.output()).toContain('stopped');
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('when the supervisor crashes (SIGKILL), with its output going to a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'burnrate-launcher-out-'));
@@ -143,7 +164,7 @@ describe(`npm start on the ${engine} engine leaves nothing running`, () => {
     process.kill(supervisor, 'SIGKILL');
     await l.exited;
     await expectAllGone(l, pids);
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('when the launcher the terminal sees is SIGKILLed', async () => {
     const l = await launch('pipe');
@@ -151,5 +172,5 @@ describe(`npm start on the ${engine} engine leaves nothing running`, () => {
     l.outer.kill('SIGKILL');
     await l.exited;
     await expectAllGone(l, pids);
-  });
+  }, CASE_TIMEOUT_MS);
 });

@@ -18,8 +18,10 @@ describe('decoder fuzzing', () => {
     for (const seed of hostileTraceSeeds()) expect(['accepted', 'partial', 'payload-error'], seed.label).toContain(runCase(seed, seed.bytes));
   });
 
-  it('survives 3000 seeded mutations: only PayloadError, each case under 1 s', () => {
-    const summary = fuzz(seeds, { cases: 3_000, seed: 20_260_508, maxCaseMs: 1_000 });
+  it('survives 3000 seeded mutations: only PayloadError, no case that hangs', () => {
+    // The bound catches a hang (a case normally takes well under 20 ms); speed itself is
+    // `npm run fuzz`'s business, not a test's, and a loaded machine must not fail this.
+    const summary = fuzz(seeds, { cases: 3_000, seed: 20_260_508, maxCaseMs: 10_000 });
     expect(summary.failures).toEqual([]);
     expect(summary.cases).toBe(3_000);
     // The mutations must reach past the first byte: some cases still decode.
