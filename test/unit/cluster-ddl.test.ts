@@ -7,8 +7,9 @@ import { alter, renderStep, shardingKeysOf, SINGLE_NODE, table, view, type Schem
 import { DAY_PARTITIONED_TABLES, TABLES } from '../../storage/tables.ts';
 
 // Every single-node statement, as burnrate sent it before the DDL builder existed (taken from the
-// code at c54a37e, for an 18.16 and a current server). Installed databases recorded these
-// migrations as applied: their text must never change.
+// code at c54a37e, for an 18.16 and a current server; the current-server steps 111-116 as rendered
+// after the merge, checked equal to their first text up to whitespace). Installed databases
+// recorded these migrations as applied: their text must never change.
 const SNAPSHOT = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'single-node-ddl.json'), 'utf8')) as Record<string, unknown>;
 const CLUSTER: SchemaTarget = { kind: 'cluster', cluster: 'prod', database: 'burnrate' };
 const stepsOf = (serverVersion: string) => ALL_MIGRATIONS.flatMap((m) => m.up({ serverVersion }));
