@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config-error.ts';
+import { ConfigError } from '../runtime/config-error.ts';
 import { exitWithParent } from '../runtime/exit-with-parent.ts';
 
 export interface Command {

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from './config-error.ts';
+import { ConfigError } from '../runtime/config-error.ts';
 import { clickhouseConfigInput, clickhouseConfigSchema, type ClickhouseConfig } from '../storage/config.ts';
-import { parseConfig } from './config-error.ts';
+import { parseConfig } from '../runtime/config-error.ts';
 import { loadTokens, TokenConfigError, type TokenEntry, type TokenSource } from '../auth/tokens.ts';
 
 export const CLICKHOUSE_OPTIONS = {

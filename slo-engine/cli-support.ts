@@ -1,5 +1,5 @@
 // Helpers shared by the SLO commands (validate, slo-engine, status, backtest).
-import { ConfigError } from '../cli/config-error.ts';
+import { ConfigError } from '../runtime/config-error.ts';
 import type { Slo } from './model.ts';
 import { formatProblem, loadSlos } from './spec/load.ts';
 import { parseDuration } from './math/duration.ts';

@@ -1,6 +1,6 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { parseConfig, validateAll } from '../config-error.ts';
+import { parseConfig, validateAll } from '../../runtime/config-error.ts';
 import { COLLECTOR_SETTINGS, collectorConfigSchema, type CollectorConfig } from '../../collector/config.ts';
 import { startCollector } from '../../collector/collector.ts';
 

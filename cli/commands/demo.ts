@@ -1,6 +1,6 @@
 import type { Command } from '../main.ts';
 import { parseFlags } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { DEFAULT_CONTROL, controlSchema, startDemo, type Control } from '../../demo/service.ts';
 
 const CONTROL_OPTIONS = {

@@ -1,6 +1,6 @@
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { connectChecked } from '../clickhouse-connect.ts';
 import { applyRetention } from '../../storage/retention.ts';
 

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Command } from '../main.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, declaredTenants, parseFlags, TENANT_OPTIONS, TENANTS_USAGE } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { connectClickhouse, ensureDatabase } from '../../storage/client.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { loadSlosOrThrow } from '../../slo-engine/cli-support.ts';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from '../main.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { CLICKHOUSE_OPTIONS, CLICKHOUSE_USAGE, clickhouseFromFlags, parseFlags } from '../options.ts';
 import { listSetAside, removeSetAside, REJECTED_DIR, type SetAsideRecord } from '../../collector/spool/set-aside.ts';
 import { DAMAGED_DIR, listSegments } from '../../collector/spool/segments.ts';

@@ -1,6 +1,6 @@
 import type { Command } from '../main.ts';
 import { declaredTenants, parseFlags, TENANT_OPTIONS, TENANTS_USAGE } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { loadSlos, formatProblem } from '../../slo-engine/spec/load.ts';
 import { formatDuration } from '../../slo-engine/math/duration.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Command } from '../main.ts';
 import { parseFlags } from '../options.ts';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 
 const USAGE = `usage: burnrate webhook-sink [--port 9000] [--host 127.0.0.1]
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clickhouseFromFlags } from '../../cli/options.ts';
-import { ConfigError } from '../../cli/config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { clickhouseUrls } from '../../storage/config.ts';
 
 const problems = (fn: () => unknown): string[] => {

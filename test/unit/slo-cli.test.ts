@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { declaredTenants, joinNegativeValues, parseFlags } from '../../cli/options.ts';
 import { command as validateCommand } from '../../cli/commands/validate.ts';
 import { sloEngineConfigFrom } from '../../cli/commands/slo-engine.ts';
-import { ConfigError } from '../../cli/config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 
 async function run(args: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];

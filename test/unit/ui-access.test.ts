@@ -7,7 +7,7 @@ import { safeNext, SESSION_COOKIE } from '../../slo-engine/ui/access/access.tsx'
 import { sloEngineConfigFrom } from '../../cli/commands/slo-engine.ts';
 import { connectClickhouse } from '../../storage/client.ts';
 import { freePort } from '../../storage/local-clickhouse.ts';
-import { ConfigError } from '../../cli/config-error.ts';
+import { ConfigError } from '../../runtime/config-error.ts';
 import { sloFromYaml } from './slo-fixtures.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
