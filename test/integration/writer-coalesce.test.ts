@@ -19,8 +19,9 @@ describe('BatchWriter with a slow ClickHouse', () => {
 
   it('requests arriving while an insert runs join the one batch waiting for the slot', async () => {
     const port = Number(new URL(inject('clickhouseUrl')).port);
-    // ~20 KB/s towards ClickHouse: the first insert (~25 KB) takes over a second.
-    const proxy = await startThrottleProxy(port, 20_000);
+    // 100 B/s towards ClickHouse: the first insert (~25 KB) is held while the other requests arrive,
+    // however loaded the machine (at 20 KB/s a busy machine let it finish early, 1 run in ~20).
+    const proxy = await startThrottleProxy(port, 100);
     const slow = connectClickhouse({ ...db.config, url: `http://127.0.0.1:${proxy.port}` }, { requestTimeoutMs: 60_000 });
     const inserts: number[] = [];
     const writer = new BatchWriter(slow, { ...DEFAULT_BATCH_WRITER_OPTIONS, flushIntervalMs: 20, maxConcurrentInserts: 1 }, {
@@ -37,6 +38,8 @@ describe('BatchWriter with a slow ClickHouse', () => {
         submissions.push(request());
         await new Promise((r) => setTimeout(r, 40));
       }
+      // Let the first insert through; everything that arrived meanwhile goes in the next one.
+      proxy.setRate(10_000_000);
       await Promise.all(submissions);
       expect(inserts).toEqual([50, 500]);
       const [{ n }] = await db.ch.query<{ n: string }>("SELECT count() AS n FROM spans WHERE service_name = 'coalesced'");

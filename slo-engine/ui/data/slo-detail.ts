@@ -37,13 +37,15 @@ export async function sloDetail(ch: Clickhouse, slo: Slo, range: TimeRange, opti
   const [[row], first] = await Promise.all([listSlos(ch, [slo], { ...options, recentSince: range.from }), firstEvaluation(ch, slo.id, periodStart)]);
   // A history shorter than the period would be a sliver at the right edge: start at its first evaluation.
   const burnFrom = first ?? periodStart;
+  // Ranges end before `to`; one that ends now still shows an evaluation stamped this very second.
+  const throughNow = (to: number) => (to === now ? now + 1 : to);
   const burnTo = Math.max(now, burnFrom + 60);
   const burnStep = stepFor(burnTo - burnFrom);
   const kinds = redKinds(slo);
   const tenant = tenantOf(slo);
   const [burndown, windows, red, timeline] = await Promise.all([
-    budgetSeries(ch, slo.id, { from: burnFrom, to: burnTo, step: burnStep }),
-    windowSeries(ch, slo.id, range),
+    budgetSeries(ch, slo.id, { from: burnFrom, to: throughNow(burnTo), step: burnStep }),
+    windowSeries(ch, slo.id, { ...range, to: throughNow(range.to) }),
     serviceRedSeries(ch, slo.service, { from: range.from, to: range.to, step: range.step, kinds, ...(tenant ? { tenant } : {}) }),
     alertTimeline(ch, slo.id, range),
   ]);
