@@ -147,6 +147,7 @@ describe('spans layout per server version', () => {
   });
 
   it('trace id lookups and attribute filters use the skip indexes (current servers)', async ({ skip }) => {
+    // 18.16 keeps the portable layout, which has no skip indexes (the test above checks that side).
     if (!current) skip();
     const rows = richSpans(3000, 'indexed');
     await insertSpans(db.ch, rows);
