@@ -44,7 +44,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message.split('\n'
  * The first minute that is not settled: a margin before the earlier of the caller's clock and the
  * server's (a client clock running ahead must not record the future as counted).
  */
-async function settleLimit(ch: Clickhouse, now: number, marginSeconds: number): Promise<number> {
+export async function settleLimit(ch: Clickhouse, now: number, marginSeconds: number): Promise<number> {
   const [row] = await ch.query<{ t: number }>('SELECT toUInt32(now()) AS t');
   return floorMinute(Math.min(now, Number(row!.t))) - marginSeconds;
 }

@@ -190,4 +190,41 @@ export const sloMigrations: Migration[] = [
       ORDER BY (slo_id, kind, at)`,
     ],
   },
+  {
+    version: 410,
+    name: 'SLO hourly sums of settled minutes',
+    // Exact sums of slo_sli_1m per (SLO, SLI hash, hour), hours aligned to epoch hours (not the
+    // server's zone). Written by the engine from settled minutes read with FINAL, never by a
+    // materialized view (one over a ReplacingMergeTree source would add every re-count); a re-write
+    // replaces the row. first_minute: the hour's first minute with events (0 when none).
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloSli1h} (
+        slo_id String,
+        sli_hash String,
+        hour DateTime,
+        good UInt64,
+        total UInt64,
+        first_minute DateTime,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      PARTITION BY toYYYYMMDD(hour)
+      ORDER BY (slo_id, sli_hash, hour)`,
+    ],
+  },
+  {
+    version: 411,
+    name: 'SLO hours summed into slo_sli_1h',
+    // Which hours of slo_sli_1h are complete, as ranges per (SLO id, SLI hash) like slo_coverage:
+    // recorded after the rows are written, so a recorded hour is always there to be read.
+    up: () => [
+      `CREATE TABLE IF NOT EXISTS ${TABLES.sloRollupCoverage} (
+        slo_id String,
+        sli_hash String,
+        range_from DateTime,
+        range_until DateTime,
+        counted_at DateTime
+      ) ENGINE = ReplacingMergeTree(range_until)
+      ORDER BY (slo_id, sli_hash, range_from)`,
+    ],
+  },
 ];
