@@ -9,13 +9,16 @@ export const CLICKHOUSE_OPTIONS = {
   'clickhouse-user': { type: 'string' },
   'clickhouse-password': { type: 'string' },
   'clickhouse-database': { type: 'string' },
+  'clickhouse-cluster': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const CLICKHOUSE_USAGE = `ClickHouse (flags win over environment):
-  --clickhouse-url URL        CLICKHOUSE_URL       (default http://127.0.0.1:8123)
+  --clickhouse-url URL[,URL]  CLICKHOUSE_URL       (default http://127.0.0.1:8123; several: the next when one is down)
   --clickhouse-user NAME      CLICKHOUSE_USER      (default "default")
   --clickhouse-password PW    CLICKHOUSE_PASSWORD  (default empty)
-  --clickhouse-database NAME  CLICKHOUSE_DATABASE  (default burnrate; created if missing)`;
+  --clickhouse-database NAME  CLICKHOUSE_DATABASE  (default burnrate; created if missing)
+  --clickhouse-cluster NAME   CLICKHOUSE_CLUSTER   (a cluster from remote_servers: cluster mode, see README
+                                                    "Running on a cluster"; default: one server)`;
 
 /**
  * `--at -10m` → `--at=-10m`: node:util's parser takes a value starting with "-" for an option, so
@@ -53,8 +56,10 @@ export function clickhouseFromFlags(values: Record<string, unknown>, env: NodeJS
       username: str('clickhouse-user'),
       password: str('clickhouse-password'),
       database: str('clickhouse-database'),
+      // `migrate --cluster NAME` is the short form of --clickhouse-cluster.
+      cluster: str('clickhouse-cluster') ?? str('cluster'),
     }),
-    { url: 'CLICKHOUSE_URL', username: 'CLICKHOUSE_USER', password: 'CLICKHOUSE_PASSWORD', database: 'CLICKHOUSE_DATABASE' },
+    { url: 'CLICKHOUSE_URL', username: 'CLICKHOUSE_USER', password: 'CLICKHOUSE_PASSWORD', database: 'CLICKHOUSE_DATABASE', cluster: 'CLICKHOUSE_CLUSTER' },
   );
 }
 

@@ -60,9 +60,12 @@ export const CLICKHOUSE_ERROR_CODES: Readonly<Record<number, { name: string; cla
   241: { name: 'MEMORY_LIMIT_EXCEEDED', class: 'transient' },
   242: { name: 'TABLE_IS_READ_ONLY', class: 'transient' },
   252: { name: 'TOO_MANY_PARTS', class: 'transient' },
+  234: { name: 'NO_REPLICA_HAS_PART', class: 'transient' },
+  244: { name: 'UNEXPECTED_ZOOKEEPER_ERROR', class: 'transient' },
   279: { name: 'ALL_CONNECTION_TRIES_FAILED', class: 'transient' },
   285: { name: 'TOO_FEW_LIVE_REPLICAS', class: 'transient' },
   286: { name: 'UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE', class: 'transient' },
+  289: { name: 'REPLICA_IS_NOT_IN_QUORUM', class: 'transient' },
   319: { name: 'UNKNOWN_STATUS_OF_INSERT', class: 'transient' },
   394: { name: 'QUERY_WAS_CANCELLED', class: 'transient' },
   425: { name: 'SYSTEM_ERROR', class: 'transient' },
@@ -102,6 +105,13 @@ const TOO_MANY_PARTS = 252;
 /** Code 252 also means "Too many partitions for single INSERT block": that is the rows' spread in time. */
 const TOO_MANY_PARTITIONS = /too many partitions/i;
 
+/**
+ * Codes 32 and 33 (read past the end) are about the inserted rows, unless the stream that ended was
+ * another server's: a replica or shard that went away during a Distributed insert, or ZooKeeper.
+ */
+const END_OF_STREAM = new Set([32, 33]);
+const FROM_ANOTHER_SERVER = /while receiving (packet|handshake) from|while reading from socket|Insertion status:/i;
+
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 const NETWORK_MESSAGE = /timeout|timed out|socket hang up|ECONNREFUSED|ECONNRESET|EPIPE|fetch failed|network/i;
 
@@ -123,11 +133,27 @@ export function clickhouseErrorCode(err: unknown): number | undefined {
 export function classifyClickhouseError(err: unknown): ErrorClass {
   const code = clickhouseErrorCode(err);
   if (code === TOO_MANY_PARTS && TOO_MANY_PARTITIONS.test(messageOf(err))) return 'data';
+  if (code !== undefined && END_OF_STREAM.has(code) && FROM_ANOTHER_SERVER.test(messageOf(err))) return 'transient';
   if (code !== undefined) return CLICKHOUSE_ERROR_CODES[code]?.class ?? 'environmental';
   // No code at all: the server did not answer (refused, reset, timed out), or something in between did.
   const errno = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
   if (NETWORK_ERRNOS.has(errno) || NETWORK_MESSAGE.test(messageOf(err))) return 'transient';
   return 'environmental';
+}
+
+/** The request never reached a server: it can be sent to another endpoint as it is. */
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Failures where ClickHouse itself gave no answer: `unreachable` when the request provably never
+ * reached a server (refused, unknown host), `unanswered` when it may have (reset, timeout). Undefined
+ * when ClickHouse answered (its error is the answer) or for anything else. Used for endpoint failover.
+ */
+export function connectionFailure(err: unknown): 'unreachable' | 'unanswered' | undefined {
+  if (clickhouseErrorCode(err) !== undefined) return undefined;
+  const errno = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (UNREACHABLE_ERRNOS.has(errno)) return 'unreachable';
+  return classifyClickhouseError(err) === 'transient' ? 'unanswered' : undefined;
 }
 
 /** A label value for metrics: the numeric code or the kind of failure without one. */

@@ -1,6 +1,7 @@
 // A private ClickHouse for tests, benchmarks and `npm start`: either Debian's clickhouse-server
 // (the oldest version we support, a real server process) or the embedded current engine (chdb,
 // in a process of its own). Both are driven through the same interface.
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export type EngineKind = 'server' | 'embedded';
@@ -31,6 +32,49 @@ export interface StartOptions {
   timeoutMs?: number;
   /** IANA zone of the engine (partitions and toDate follow it); default: the machine's. */
   timezone?: string;
+}
+
+export type ProcessControls = Pick<LocalClickhouse, 'pid' | 'stop' | 'kill' | 'start' | 'pause' | 'resume' | 'restart'>;
+
+/**
+ * The process side of a local engine, the same for both kinds: `launch` spawns it and resolves with
+ * the child once it serves; the rest are signals (a paused process is resumed before it is asked to
+ * stop, so it can act on SIGTERM).
+ */
+export function processControls(launch: () => Promise<ChildProcess>): ProcessControls {
+  let child: ChildProcess | undefined;
+  const terminate = async (signal: NodeJS.Signals) => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    if (signal !== 'SIGKILL') c.kill('SIGCONT');
+    c.kill(signal);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const start = async () => {
+    child = await launch();
+  };
+  return {
+    get pid() {
+      return child?.pid ?? -1;
+    },
+    stop: () => terminate('SIGTERM'),
+    kill: () => terminate('SIGKILL'),
+    start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+    async restart() {
+      await terminate('SIGTERM');
+      await start();
+    },
+  };
+}
+
+/** `base` with the controls' members, the live `pid` getter included. */
+export function withControls<T extends object>(base: T, controls: ProcessControls): T & ProcessControls {
+  return Object.defineProperties(base, Object.getOwnPropertyDescriptors(controls)) as T & ProcessControls;
 }
 
 export async function freePort(): Promise<number> {

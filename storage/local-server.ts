@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
-import { freePort, waitForQuery, type LocalClickhouse, type StartOptions } from './local-clickhouse.ts';
+import { freePort, processControls, waitForQuery, withControls, type LocalClickhouse, type ProcessControls, type StartOptions } from './local-clickhouse.ts';
 import { join, resolve } from 'node:path';
 
 /** A private clickhouse-server: the system binary, its own config, data under `dir`, loopback only. */
@@ -17,7 +17,7 @@ export function findClickhouseBinary(): string | undefined {
   return found || undefined;
 }
 
-function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string | undefined): string {
+function configXml(dir: string, httpPort: number, tcpPort: number, timezone: string | undefined, extra: string): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -40,7 +40,7 @@ ${timezone ? `  <timezone>${timezone}</timezone>\n` : ''}  <path>${dir}/data/</p
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
-</yandex>
+${extra}</yandex>
 `;
 }
 
@@ -81,6 +81,8 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number, 
 export interface ServerStartOptions extends StartOptions {
   tcpPort?: number;
   binary?: string;
+  /** Elements added inside <yandex> (a cluster node's remote_servers, macros, zookeeper, ...). */
+  extraConfigXml?: string;
 }
 
 export async function startLocalClickhouse(options: ServerStartOptions): Promise<ServerClickhouse> {
@@ -92,52 +94,28 @@ export async function startLocalClickhouse(options: ServerStartOptions): Promise
   for (const sub of ['data', 'tmp', 'log', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub), { recursive: true });
   const httpPort = options.httpPort ?? (await freePort());
   const tcpPort = options.tcpPort ?? (await freePort());
-  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort, options.timezone));
+  writeFileSync(join(dir, 'config.xml'), configXml(dir, httpPort, tcpPort, options.timezone, options.extraConfigXml ?? ''));
   const passwords: Record<string, string> = { default: '' };
   writeFileSync(join(dir, 'users.xml'), usersXml(passwords));
   const url = `http://127.0.0.1:${httpPort}`;
   const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${join(dir, 'config.xml')}`] : [`--config-file=${join(dir, 'config.xml')}`];
 
-  let child: ChildProcess;
-  const launch = async () => {
-    child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  const controls = processControls(async () => {
+    const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], detached: false });
     child.stderr?.resume();
     await waitForPing(url, child, options.timeoutMs ?? 30_000, join(dir, 'log'));
-  };
-  const terminate = async (signal: NodeJS.Signals) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  await launch();
+    return child;
+  });
+  await controls.start();
   const version = await queryVersion(url);
 
-  const server: ServerClickhouse = {
-    engine: 'server',
+  return withControls<Omit<ServerClickhouse, keyof ProcessControls>>({
+    engine: 'server' as const,
     version,
     url,
     httpPort,
     tcpPort,
     dir,
-    get pid() {
-      return child.pid ?? -1;
-    },
-    stop: () => terminate('SIGTERM'),
-    kill: () => terminate('SIGKILL'),
-    start: launch,
-    pause: () => {
-      child.kill('SIGSTOP');
-    },
-    resume: () => {
-      child.kill('SIGCONT');
-    },
-    async restart() {
-      await terminate('SIGTERM');
-      await launch();
-    },
     async setPassword(user, password) {
       passwords[user] = password;
       // The server re-reads users.xml by itself every few seconds, when its mtime changed by at least a
@@ -149,8 +127,7 @@ export async function startLocalClickhouse(options: ServerStartOptions): Promise
       utimesSync(file, next, next);
       await waitForQuery(url, user, password, 30_000);
     },
-  };
-  return server;
+  }, controls);
 }
 
 async function queryVersion(url: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { versionAtLeast, type Clickhouse } from './client.ts';
 import { DAY_PARTITIONED_TABLES } from './tables.ts';
-import { identifier, sql } from './sql.ts';
+import { sql } from './sql.ts';
+import { partsSource, partsTable, partsTarget, type Placement } from './cluster/parts.ts';
 
 export interface RetentionOptions {
   now?: Date;
@@ -28,22 +29,33 @@ export async function firstKeptDay(ch: Clickhouse, now: Date, days: number): Pro
   return Number(row!.day);
 }
 
-/** `max_partition_size_to_drop` (50 GB by default) can be lifted per query since 23.12; before, only in the server config. */
-export function dropPartitionStatement(table: string, partition: string, serverVersion: string): string {
-  const statement = `ALTER TABLE ${identifier(table)} DROP PARTITION ${partition}`;
+const ONE_SERVER: Placement = { database: '', cluster: undefined };
+
+/**
+ * `max_partition_size_to_drop` (50 GB by default) can be lifted per query since 23.12; before, only in
+ * the server config. In a cluster the partition is dropped from the local table on every shard.
+ */
+export function dropPartitionStatement(table: string, partition: string, serverVersion: string, placement: Placement = ONE_SERVER): string {
+  const statement = `ALTER TABLE ${partsTarget(placement, table)} DROP PARTITION ${partition}`;
   return versionAtLeast(serverVersion, '23.12') ? `${statement} SETTINGS max_partition_size_to_drop = 0` : statement;
 }
 
-/** Drops day partitions older than `days` days (TTL does not exist on 18.16). One failure does not stop the rest. */
+/**
+ * Drops day partitions older than `days` days (TTL does not exist on 18.16). One failure does not stop
+ * the rest. In a cluster: the partitions of every shard, dropped ON CLUSTER (every node must be up,
+ * or the statement waits distributed_ddl_task_timeout and is reported failed; the next run retries).
+ */
 export async function applyRetention(ch: Clickhouse, days: number, options: RetentionOptions = {}): Promise<RetentionResult> {
   const keepFrom = await firstKeptDay(ch, options.now ?? new Date(), days);
   const tables = options.tables ?? DAY_PARTITIONED_TABLES;
   const result: RetentionResult = { keepFrom, dropped: [], failed: [] };
+  const byStored = new Map(tables.map((t) => [partsTable(ch, t), t]));
   const parts = await ch.query<{ table: string; partition: string }>(
-    sql`SELECT DISTINCT table, partition FROM system.parts WHERE database = ${ch.database} AND active AND has(${[...tables]}, table) ORDER BY table, partition`,
+    sql`SELECT DISTINCT table, partition FROM ${partsSource(ch)} WHERE database = ${ch.database} AND active AND has(${[...byStored.keys()]}, table) ORDER BY table, partition`,
   );
   const version = await ch.serverVersion();
-  for (const { table, partition } of parts) {
+  for (const { table: stored, partition } of parts) {
+    const table = byStored.get(stored) ?? stored;
     // Day partitions print as YYYYMMDD; anything else is not ours to drop.
     if (!/^\d{8}$/.test(partition) || Number(partition) >= keepFrom) continue;
     if (options.dryRun) {
@@ -51,7 +63,7 @@ export async function applyRetention(ch: Clickhouse, days: number, options: Rete
       continue;
     }
     try {
-      await ch.command(dropPartitionStatement(table, partition, version));
+      await ch.command(dropPartitionStatement(table, partition, version, ch));
       result.dropped.push({ table, partition });
     } catch (err) {
       result.failed.push({ table, partition, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });

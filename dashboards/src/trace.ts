@@ -71,8 +71,11 @@ ORDER BY start_time_ns`,
       type: 'table',
       width: 24,
       height: 12,
-      sql: `SELECT
-  (start_time_ns - (SELECT min(start_time_ns) ${SPANS_OF_TRACE})) / 1000000 AS \`Offset\`,
+      // The trace's start as a WITH scalar, not a subquery inside the expression: ClickHouse 18.16
+      // cannot read the latter through a Distributed table (cluster mode).
+      sql: `WITH (SELECT min(start_time_ns) ${SPANS_OF_TRACE}) AS trace_start
+SELECT
+  (start_time_ns - trace_start) / 1000000 AS \`Offset\`,
   duration_ns / 1000000 AS \`Duration\`,
   service_name AS \`Service\`,
   name AS \`Operation\`,

@@ -5,9 +5,14 @@
 // mapped to times by parsing their ids (that assumes UTC days, and on a Europe/Berlin server a
 // re-counted minute would then be summed twice): the time range of a partition is what its parts
 // report (min_time / max_time), and "settled" is decided by the server comparing ids it computed itself.
+//
+// In a cluster the parts are counted per shard (a partition with one part on each shard is clean)
+// on the replica every read of that shard goes to (storage/cluster/parts.ts), and OPTIMIZE runs on
+// every shard.
 import type { Clickhouse } from '../../storage/client.ts';
 import { ident, joinSql, sql, type SqlFragment } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
+import { optimizeSettings, partsSource, partsTable, partsTarget, perShardGrouping } from '../../storage/cluster/parts.ts';
 import { inSet } from './sql-set.ts';
 import type { Range } from './ranges.ts';
 
@@ -20,21 +25,34 @@ export type SummedTable = keyof typeof SUMMED_TABLES;
 const SUMMED = Object.keys(SUMMED_TABLES) as SummedTable[];
 
 export interface PartitionState {
-  /** Per table, time ranges of partitions with several active parts: read them with FINAL. */
+  /** Per table, time ranges of partitions with several active parts (on one shard): read them with FINAL. */
   dirty: Record<SummedTable, Range[]>;
   /** `table/partition` of every dirty partition. */
   dirtyIds: Set<string>;
 }
 
 export async function partitionState(ch: Clickhouse): Promise<PartitionState> {
-  const rows = await ch.query<{ table: SummedTable; partition: string; lo: number; hi: number }>(
+  // system.parts names the local tables in a cluster: map them back.
+  const logical = new Map(SUMMED.map((t) => [partsTable(ch, t), t]));
+  const rows = await ch.query<{ table: string; partition: string; lo: number; hi: number }>(
     sql`SELECT table, partition, toUInt32(min(min_time)) AS lo, toUInt32(max(max_time)) AS hi
-      FROM system.parts WHERE database = ${ch.database} AND table IN ${inSet(SUMMED)} AND active GROUP BY table, partition HAVING count() > 1`,
+      FROM ${partsSource(ch)} WHERE database = ${ch.database} AND table IN ${inSet([...logical.keys()])} AND active
+      GROUP BY table, partition HAVING count() > 1${perShardGrouping(ch)}`,
   );
+  // One row per partition on one server; in a cluster one per shard where it is dirty.
+  const byPartition = new Map<string, { table: SummedTable; lo: number; hi: number }>();
+  for (const r of rows) {
+    const table = logical.get(r.table)!;
+    const id = `${table}/${r.partition}`;
+    const seen = byPartition.get(id);
+    const lo = Number(r.lo);
+    const hi = Number(r.hi);
+    byPartition.set(id, seen ? { table, lo: Math.min(seen.lo, lo), hi: Math.max(seen.hi, hi) } : { table, lo, hi });
+  }
   const dirty = Object.fromEntries(SUMMED.map((t) => [t, [] as Range[]])) as Record<SummedTable, Range[]>;
   // max_time is the start of the last row's minute or hour: one row's length more covers it.
-  for (const r of rows) dirty[r.table].push([Number(r.lo), Number(r.hi) + SUMMED_TABLES[r.table].seconds]);
-  return { dirty, dirtyIds: new Set(rows.map((r) => `${r.table}/${r.partition}`)) };
+  for (const { table, lo, hi } of byPartition.values()) dirty[table].push([lo, hi + SUMMED_TABLES[table].seconds]);
+  return { dirty, dirtyIds: new Set(byPartition.keys()) };
 }
 
 /** A sum made with `before` is right if no partition became dirty meanwhile (merges only make them clean). */
@@ -63,15 +81,16 @@ export function exactRows(table: SummedTable, columns: SqlFragment, where: SqlFr
 export async function settleDays(ch: Clickhouse, now: number, settledSeconds: number, limit = 1): Promise<number> {
   let merged = 0;
   for (const table of SUMMED) {
-    const rows = await ch.query<{ partition: string }>(
-      sql`SELECT partition FROM system.parts WHERE database = ${ch.database} AND table = ${table} AND active
+    const found = await ch.query<{ partition: string }>(
+      sql`SELECT partition FROM ${partsSource(ch)} WHERE database = ${ch.database} AND table = ${partsTable(ch, table)} AND active
         GROUP BY partition HAVING count() > 1 AND partition < toString(toYYYYMMDD(toDateTime(${Math.max(0, now - settledSeconds)})))
-        ORDER BY partition LIMIT ${limit}`,
+        ORDER BY partition LIMIT ${limit}${perShardGrouping(ch)}`,
     );
-    for (const { partition } of rows) {
+    const partitions = [...new Set(found.map((r) => r.partition))].sort().slice(0, limit);
+    for (const partition of partitions) {
       // Partition ids of toYYYYMMDD are plain numbers; anything else is not ours to touch.
       if (!/^\d{8}$/.test(partition)) continue;
-      await ch.command(`OPTIMIZE TABLE ${ident(table).text} PARTITION ${partition} FINAL`);
+      await ch.command(`OPTIMIZE TABLE ${partsTarget(ch, table)} PARTITION ${partition} FINAL`, optimizeSettings(ch));
       merged++;
     }
   }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForQuery, type LocalClickhouse, type StartOptions } from '../local-clickhouse.ts';
+import { freePort, processControls, waitForQuery, withControls, type LocalClickhouse, type ProcessControls, type StartOptions } from '../local-clickhouse.ts';
 import { writeUsers } from './users.ts';
 
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
@@ -24,14 +24,13 @@ export async function startEmbeddedClickhouse(options: EmbeddedStartOptions): Pr
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`;
   const passwords: Record<string, string> = { default: '' };
   writeUsers(dir, passwords);
-  let child: ChildProcess;
   let version = '';
 
-  const launch = () =>
-    new Promise<void>((resolve, reject) => {
+  const controls = processControls(() =>
+    new Promise<ChildProcess>((resolve, reject) => {
       const env: NodeJS.ProcessEnv = { ...process.env };
       if (options.timezone) env.TZ = options.timezone;
-      child = spawn(process.execPath, [RUN_TS, MAIN, '--dir', dir, '--port', String(httpPort), '--host', host], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [RUN_TS, MAIN, '--dir', dir, '--port', String(httpPort), '--host', host], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const stderr: string[] = [];
       createInterface({ input: child.stderr! }).on('line', (line) => {
         if (options.onStderr) options.onStderr(line);
@@ -47,53 +46,27 @@ export async function startEmbeddedClickhouse(options: EmbeddedStartOptions): Pr
         if (!ready) return;
         version = ready[2]!;
         clearTimeout(timer);
-        resolve();
+        resolve(child);
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`embedded ClickHouse exited during start-up (${signal ?? `code ${code}`})\n${stderr.join('\n')}`));
       });
-    });
-  const terminate = async (signal: NodeJS.Signals) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    if (signal !== 'SIGKILL') child.kill('SIGCONT');
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  await launch();
+    }),
+  );
+  await controls.start();
 
-  return {
-    engine: 'embedded',
-    get version() {
-      return version;
-    },
+  return withControls<Omit<LocalClickhouse, keyof ProcessControls>>({
+    engine: 'embedded' as const,
+    version,
     url,
     httpPort,
     dir,
-    get pid() {
-      return child.pid ?? -1;
-    },
-    stop: () => terminate('SIGTERM'),
-    kill: () => terminate('SIGKILL'),
-    start: launch,
-    pause: () => {
-      child.kill('SIGSTOP');
-    },
-    resume: () => {
-      child.kill('SIGCONT');
-    },
-    async restart() {
-      await terminate('SIGTERM');
-      await launch();
-    },
     async setPassword(user, password) {
       passwords[user] = password;
       writeUsers(dir, passwords);
-      child.kill('SIGHUP');
+      process.kill(controls.pid, 'SIGHUP');
       await waitForQuery(url, user, password, 10_000);
     },
-  };
+  }, controls);
 }

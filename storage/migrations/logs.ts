@@ -1,6 +1,7 @@
 import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
 import { ATTRIBUTES_NESTED } from './traces.ts';
+import { table, view } from '../cluster/ddl.ts';
 
 // Logs: one row per log record, day partitions, sorted by (tenant, service_name, timestamp) for
 // "one service over a time range". `timestamp` is time_unix_nano in seconds, or observed_time_unix_nano
@@ -16,13 +17,19 @@ import { ATTRIBUTES_NESTED } from './traces.ts';
 //     WHERE trace_id = X AND tenant = T GROUP BY service_name
 //   then per service: SELECT ... FROM logs WHERE tenant = T AND service_name = S
 //     AND timestamp BETWEEN s AND e AND trace_id = X ORDER BY time_ns
+//
+// In a cluster, logs are sharded by trace id like spans (a trace's logs and its lookup rows on one
+// shard); records without a trace id spread by service and time.
+const LOGS_SHARDING_KEY = "if(trace_id = '', cityHash64(service_name, time_ns, observed_time_ns), cityHash64(trace_id))";
 
 export const logsMigrations: Migration[] = [
   {
     version: 301,
     name: 'logs table',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.logs} (
+      table({
+        name: TABLES.logs,
+        columns: `
         tenant String,
         timestamp DateTime,
         time_ns UInt64,
@@ -48,29 +55,41 @@ export const logsMigrations: Migration[] = [
         scope_attributes String,
         scope_dropped_attributes_count UInt32,
         scope_schema_url String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(timestamp)
-      ORDER BY (tenant, service_name, timestamp)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(timestamp)',
+        orderBy: '(tenant, service_name, timestamp)',
+        shardingKey: LOGS_SHARDING_KEY,
+      }),
     ],
   },
   {
     version: 302,
     name: 'trace id lookup for logs',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.logsTraceIndex} (
+      table({
+        name: TABLES.logsTraceIndex,
+        columns: `
         tenant String,
         trace_id String,
         service_name String,
         start DateTime,
         end DateTime
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(start)
-      ORDER BY (trace_id, tenant, service_name)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.logsTraceIndex}_mv TO ${TABLES.logsTraceIndex} AS
-        SELECT tenant, trace_id, service_name, min(timestamp) AS start, max(timestamp) AS end
-        FROM ${TABLES.logs}
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(start)',
+        orderBy: '(trace_id, tenant, service_name)',
+        shardingKey: 'cityHash64(trace_id)',
+      }),
+      view({
+        name: `${TABLES.logsTraceIndex}_mv`,
+        to: TABLES.logsTraceIndex,
+        from: TABLES.logs,
+        select: (logs) => `SELECT tenant, trace_id, service_name, min(timestamp) AS start, max(timestamp) AS end
+        FROM ${logs}
         WHERE trace_id != ''
         GROUP BY tenant, trace_id, service_name`,
+      }),
     ],
   },
 ];

@@ -2,6 +2,7 @@ import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
 import { ident, sql, type SqlFragment } from '../sql.ts';
 import { ATTRIBUTES_NESTED } from './traces.ts';
+import { table, view, type TableStep } from '../cluster/ddl.ts';
 
 // Metrics: one table per data point kind (metrics_gauge, metrics_sum, metrics_histogram,
 // metrics_exp_histogram, metrics_summary), one row per data point, day partitions on `timestamp`
@@ -34,19 +35,19 @@ export const metricsMigrations: Migration[] = [
     version: 201,
     name: 'metric point tables',
     up: () => [
-      table(TABLES.metricsGauge, `
+      pointTable(TABLES.metricsGauge, `
         value_type UInt8,
         value_double Float64,
         value_int Int64,
         ${EXEMPLARS},`),
-      table(TABLES.metricsSum, `
+      pointTable(TABLES.metricsSum, `
         aggregation_temporality UInt8,
         is_monotonic UInt8,
         value_type UInt8,
         value_double Float64,
         value_int Int64,
         ${EXEMPLARS},`),
-      table(TABLES.metricsHistogram, `
+      pointTable(TABLES.metricsHistogram, `
         aggregation_temporality UInt8,
         ${HISTOGRAM_STATS},
         bucket_counts Array(UInt64),
@@ -55,7 +56,7 @@ export const metricsMigrations: Migration[] = [
         http_method String,
         http_status_code UInt16,
         ${EXEMPLARS},`),
-      table(TABLES.metricsExpHistogram, `
+      pointTable(TABLES.metricsExpHistogram, `
         aggregation_temporality UInt8,
         ${HISTOGRAM_STATS},
         scale Int32,
@@ -66,7 +67,7 @@ export const metricsMigrations: Migration[] = [
         negative_offset Int32,
         negative_bucket_counts Array(UInt64),
         ${EXEMPLARS},`),
-      table(TABLES.metricsSummary, `
+      pointTable(TABLES.metricsSummary, `
         count UInt64,
         sum Float64,
         quantile_values Nested(quantile Float64, value Float64),`),
@@ -76,7 +77,9 @@ export const metricsMigrations: Migration[] = [
     version: 202,
     name: 'per-minute HTTP server request counts from metrics',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.httpServerRequests1m} (
+      table({
+        name: TABLES.httpServerRequests1m,
+        columns: `
         tenant String,
         minute DateTime,
         service_name String,
@@ -88,12 +91,20 @@ export const metricsMigrations: Migration[] = [
         series_start_ns UInt64,
         requests AggregateFunction(sum, UInt64),
         cumulative_count AggregateFunction(max, UInt64)
-      ) ENGINE = AggregatingMergeTree()
-      PARTITION BY toYYYYMMDD(minute)
-      ORDER BY (tenant, service_name, minute, http_route, http_method, http_status_code, temporality, series_id, series_start_ns)`,
+      `,
+        engine: 'AggregatingMergeTree',
+        partitionBy: 'toYYYYMMDD(minute)',
+        orderBy: '(tenant, service_name, minute, http_route, http_method, http_status_code, temporality, series_id, series_start_ns)',
+        // Filled on each shard from its own points, which are sharded by series (the key only places
+        // direct inserts); reads merge the states of every shard.
+        shardingKey: 'series_id',
+      }),
       // Delta rows carry series_id = series_start_ns = 0, so they collapse per status code and minute.
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.httpServerRequests1m}_mv TO ${TABLES.httpServerRequests1m} AS
-        SELECT
+      view({
+        name: `${TABLES.httpServerRequests1m}_mv`,
+        to: TABLES.httpServerRequests1m,
+        from: TABLES.metricsHistogram,
+        select: (histograms) => `SELECT
           tenant,
           toStartOfMinute(timestamp) AS minute,
           service_name,
@@ -109,11 +120,12 @@ export const metricsMigrations: Migration[] = [
           if(aggregation_temporality = 2, start_time_ns, toUInt64(0)) AS series_start_ns,
           sumState(count) AS requests,
           maxState(count) AS cumulative_count
-        FROM ${TABLES.metricsHistogram}
+        FROM ${histograms}
         WHERE metric_name IN ('http.server.request.duration', 'http.server.duration')
           AND bitAnd(flags, 1) = 0
           AND aggregation_temporality IN (1, 2)
         GROUP BY tenant, minute, service_name, http_route, http_method, http_status_code, temporality, series_id, series_start_ns`,
+      }),
     ],
   },
 ];
@@ -132,8 +144,18 @@ const EXEMPLARS = `exemplars Nested(
           trace_id String, span_id String, filtered_attributes String
         )`;
 
-function table(name: string, kindColumns: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${name} (
+// A series is the metric with its resource, scope and point attributes (as series_id above): all its
+// points on one shard, so a cumulative series' differences are taken within one shard.
+const SERIES_SHARDING_KEY = `cityHash64(
+          metric_name, scope_name, scope_version,
+          arrayStringConcat(resource_attributes.key, '\\x01'), arrayStringConcat(resource_attributes.value, '\\x01'),
+          arrayStringConcat(attributes.key, '\\x01'), arrayStringConcat(attributes.value, '\\x01')
+        )`;
+
+function pointTable(name: string, kindColumns: string): TableStep {
+  return table({
+    name,
+    columns: `
         tenant String,
         timestamp DateTime,
         start_time_ns UInt64,
@@ -155,9 +177,12 @@ function table(name: string, kindColumns: string): string {
         scope_attributes String,
         scope_dropped_attributes_count UInt32,
         scope_schema_url String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(timestamp)
-      ORDER BY (tenant, service_name, metric_name, timestamp)`;
+      `,
+    engine: 'MergeTree',
+    partitionBy: 'toYYYYMMDD(timestamp)',
+    orderBy: '(tenant, service_name, metric_name, timestamp)',
+    shardingKey: SERIES_SHARDING_KEY,
+  });
 }
 
 export interface HttpRequestsQuery {

@@ -1,31 +1,44 @@
 import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
+import { table } from '../cluster/ddl.ts';
 
 // SLO engine tables. Portable to ClickHouse 18.16: no TTL (day partitions + retention job), no Map,
 // no low-cardinality or 64-bit datetime types. Replacing tables are read with FINAL: a re-counted minute or a
 // newer alert state replaces the older row instead of adding to it.
+//
+// In a cluster every SLO table is sharded by SLO id: FINAL deduplicates within a shard only, and an
+// SLO's counts, state and notifications are read together.
+const BY_SLO = 'cityHash64(slo_id)';
 export const sloMigrations: Migration[] = [
   {
     version: 401,
     name: 'SLO per-minute good/total counts',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloSli1m} (
+      table({
+        name: TABLES.sloSli1m,
+        columns: `
         slo_id String,
         sli_hash String,
         minute DateTime,
         good UInt64,
         total UInt64,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      PARTITION BY toYYYYMMDD(minute)
-      ORDER BY (slo_id, sli_hash, minute)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(minute)',
+        orderBy: '(slo_id, sli_hash, minute)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 402,
     name: 'SLO definitions and counted ranges',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloDefinitions} (
+      table({
+        name: TABLES.sloDefinitions,
+        columns: `
         slo_id String,
         sli_hash String,
         service String,
@@ -35,15 +48,21 @@ export const sloMigrations: Migration[] = [
         counted_until DateTime,
         updated DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      ORDER BY (slo_id, sli_hash)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        orderBy: '(slo_id, sli_hash)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 403,
     name: 'SLO evaluations',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloEvaluations} (
+      table({
+        name: TABLES.sloEvaluations,
+        columns: `
         time DateTime,
         window_end DateTime,
         slo_id String,
@@ -72,16 +91,21 @@ export const sloMigrations: Migration[] = [
         alert_status Array(String),
         page_firing UInt8,
         ticket_firing UInt8
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(time)
-      ORDER BY (slo_id, time)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(slo_id, time)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 404,
     name: 'SLO alert state',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloAlertState} (
+      table({
+        name: TABLES.sloAlertState,
+        columns: `
         slo_id String,
         kind String,
         status String,
@@ -89,15 +113,21 @@ export const sloMigrations: Migration[] = [
         updated DateTime,
         no_data_since DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      ORDER BY (slo_id, kind)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        orderBy: '(slo_id, kind)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
     version: 405,
     name: 'SLO notification attempts',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloNotifications} (
+      table({
+        name: TABLES.sloNotifications,
+        columns: `
         time DateTime,
         slo_id String,
         kind String,
@@ -109,9 +139,12 @@ export const sloMigrations: Migration[] = [
         http_status UInt16,
         attempts UInt8,
         error String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(time)
-      ORDER BY (dedup_key, time)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(dedup_key, time)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
@@ -120,14 +153,20 @@ export const sloMigrations: Migration[] = [
     // One row per counted range; ranges sharing a start keep the longest (the version is the end).
     // The counted set is the union of the rows: never a hull (see slo-engine/sli/coverage.ts).
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloCoverage} (
+      table({
+        name: TABLES.sloCoverage,
+        columns: `
         slo_id String,
         sli_hash String,
         range_from DateTime,
         range_until DateTime,
         counted_at DateTime
-      ) ENGINE = ReplacingMergeTree(range_until)
-      ORDER BY (slo_id, sli_hash, range_from)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'range_until',
+        orderBy: '(slo_id, sli_hash, range_from)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
@@ -136,7 +175,9 @@ export const sloMigrations: Migration[] = [
     // One notification (transition x channel) per dedup key; every state change is a new row with a
     // higher version (attempt x 4 + outcome rank), read with argMax (see slo-engine/notify/outbox.ts).
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloOutbox} (
+      table({
+        name: TABLES.sloOutbox,
+        columns: `
         dedup_key String,
         slo_id String,
         kind String,
@@ -153,9 +194,13 @@ export const sloMigrations: Migration[] = [
         replica String,
         updated DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      PARTITION BY toYYYYMMDD(created)
-      ORDER BY dedup_key`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(created)',
+        orderBy: 'dedup_key',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
@@ -163,14 +208,20 @@ export const sloMigrations: Migration[] = [
     name: 'SLO notification delivery claims',
     // Replicas claim (dedup key, attempt) before sending; the earliest live claim wins (server time).
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloDeliveryClaims} (
+      table({
+        name: TABLES.sloDeliveryClaims,
+        columns: `
         time DateTime,
         dedup_key String,
         attempt UInt32,
         replica String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(time)
-      ORDER BY (dedup_key, attempt, time)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(dedup_key, attempt, time)',
+        // A delivery's claims on one shard, read from its first live replica by every engine.
+        shardingKey: 'cityHash64(dedup_key)',
+      }),
     ],
   },
   {
@@ -178,16 +229,21 @@ export const sloMigrations: Migration[] = [
     name: 'SLO alert transitions',
     // Every firing/resolved transition, for `status` (since when, inhibition after a page) and UIs.
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloTransitions} (
+      table({
+        name: TABLES.sloTransitions,
+        columns: `
         at DateTime,
         slo_id String,
         kind String,
         status String,
         previous_since DateTime,
         replica String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(at)
-      ORDER BY (slo_id, kind, at)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(at)',
+        orderBy: '(slo_id, kind, at)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
@@ -197,8 +253,11 @@ export const sloMigrations: Migration[] = [
     // server's zone). Written by the engine from settled minutes read with FINAL, never by a
     // materialized view (one over a ReplacingMergeTree source would add every re-count); a re-write
     // replaces the row. first_minute: the hour's first minute with events (0 when none).
+    // In a cluster on the shard of the SLO's minutes (FINAL deduplicates within a shard).
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloSli1h} (
+      table({
+        name: TABLES.sloSli1h,
+        columns: `
         slo_id String,
         sli_hash String,
         hour DateTime,
@@ -206,9 +265,13 @@ export const sloMigrations: Migration[] = [
         total UInt64,
         first_minute DateTime,
         version UInt64
-      ) ENGINE = ReplacingMergeTree(version)
-      PARTITION BY toYYYYMMDD(hour)
-      ORDER BY (slo_id, sli_hash, hour)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(hour)',
+        orderBy: '(slo_id, sli_hash, hour)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
   {
@@ -217,14 +280,20 @@ export const sloMigrations: Migration[] = [
     // Which hours of slo_sli_1h are complete, as ranges per (SLO id, SLI hash) like slo_coverage:
     // recorded after the rows are written, so a recorded hour is always there to be read.
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.sloRollupCoverage} (
+      table({
+        name: TABLES.sloRollupCoverage,
+        columns: `
         slo_id String,
         sli_hash String,
         range_from DateTime,
         range_until DateTime,
         counted_at DateTime
-      ) ENGINE = ReplacingMergeTree(range_until)
-      ORDER BY (slo_id, sli_hash, range_from)`,
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'range_until',
+        orderBy: '(slo_id, sli_hash, range_from)',
+        shardingKey: BY_SLO,
+      }),
     ],
   },
 ];

@@ -1,5 +1,6 @@
 import type { Migration } from './types.ts';
 import { TABLES } from '../tables.ts';
+import { table, view } from '../cluster/ddl.ts';
 
 // Attribute lists are Nested(key, type, value): `type` names the AnyValue kind and `value` is its
 // text form (see README "Attribute values"). Event, link and scope attribute lists are stored as
@@ -11,7 +12,9 @@ export const tracesMigrations: Migration[] = [
     version: 101,
     name: 'spans table',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.spans} (
+      table({
+        name: TABLES.spans,
+        columns: `
         tenant String,
         timestamp DateTime,
         start_time_ns UInt64,
@@ -45,34 +48,50 @@ export const tracesMigrations: Migration[] = [
         scope_attributes String,
         scope_dropped_attributes_count UInt32,
         scope_schema_url String
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(timestamp)
-      ORDER BY (tenant, service_name, timestamp)`,
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(timestamp)',
+        orderBy: '(tenant, service_name, timestamp)',
+        // A trace's spans on one shard: the trace view and the trace id lookup read one shard.
+        shardingKey: 'cityHash64(trace_id)',
+      }),
     ],
   },
   {
     version: 102,
     name: 'trace id lookup',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.traceIndex} (
+      table({
+        name: TABLES.traceIndex,
+        columns: `
         tenant String,
         trace_id String,
         start DateTime,
         end DateTime
-      ) ENGINE = MergeTree()
-      PARTITION BY toYYYYMMDD(start)
-      ORDER BY (trace_id, tenant)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.traceIndex}_mv TO ${TABLES.traceIndex} AS
-        SELECT tenant, trace_id, min(timestamp) AS start, max(toDateTime(intDiv(end_time_ns, 1000000000))) AS end
-        FROM ${TABLES.spans}
+      `,
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMMDD(start)',
+        orderBy: '(trace_id, tenant)',
+        // Filled on each shard from its own spans, which are sharded by trace id too.
+        shardingKey: 'cityHash64(trace_id)',
+      }),
+      view({
+        name: `${TABLES.traceIndex}_mv`,
+        to: TABLES.traceIndex,
+        from: TABLES.spans,
+        select: (spans) => `SELECT tenant, trace_id, min(timestamp) AS start, max(toDateTime(intDiv(end_time_ns, 1000000000))) AS end
+        FROM ${spans}
         GROUP BY tenant, trace_id`,
+      }),
     ],
   },
   {
     version: 103,
     name: 'per-minute RED rollup of spans',
     up: () => [
-      `CREATE TABLE IF NOT EXISTS ${TABLES.spanRed1m} (
+      table({
+        name: TABLES.spanRed1m,
+        columns: `
         tenant String,
         minute DateTime,
         service_name String,
@@ -83,11 +102,19 @@ export const tracesMigrations: Migration[] = [
         http_5xx AggregateFunction(sum, UInt64),
         duration_sum_ns AggregateFunction(sum, UInt64),
         duration_quantiles AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt64)
-      ) ENGINE = AggregatingMergeTree()
-      PARTITION BY toYYYYMMDD(minute)
-      ORDER BY (tenant, service_name, minute, span_name, kind)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${TABLES.spanRed1m}_mv TO ${TABLES.spanRed1m} AS
-        SELECT
+      `,
+        engine: 'AggregatingMergeTree',
+        partitionBy: 'toYYYYMMDD(minute)',
+        orderBy: '(tenant, service_name, minute, span_name, kind)',
+        // Filled on each shard from its own spans (the key only places direct inserts, which burnrate
+        // does not make); reads merge the states of every shard.
+        shardingKey: 'cityHash64(tenant, service_name)',
+      }),
+      view({
+        name: `${TABLES.spanRed1m}_mv`,
+        to: TABLES.spanRed1m,
+        from: TABLES.spans,
+        select: (spans) => `SELECT
           tenant,
           toStartOfMinute(timestamp) AS minute,
           service_name,
@@ -98,8 +125,9 @@ export const tracesMigrations: Migration[] = [
           sumState(toUInt64(http_status_code >= 500)) AS http_5xx,
           sumState(duration_ns) AS duration_sum_ns,
           quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(duration_ns) AS duration_quantiles
-        FROM ${TABLES.spans}
+        FROM ${spans}
         GROUP BY tenant, minute, service_name, span_name, kind`,
+      }),
     ],
   },
 ];

@@ -5,7 +5,10 @@ import type { Reporter, TestModule } from 'vitest/node';
  * when the clickhouse-server half was left out (see vitest.config.ts).
  */
 export class EngineSummaryReporter implements Reporter {
-  constructor(private readonly skippedServer: string | undefined) {}
+  constructor(
+    private readonly skippedServer: string | undefined,
+    private readonly skippedCluster?: string | undefined,
+  ) {}
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>) {
     const byProject = new Map<string, { files: number; passed: number; failed: number; skipped: number }>();
@@ -25,6 +28,7 @@ export class EngineSummaryReporter implements Reporter {
       lines.push(`  ${name.padEnd(28)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.files} files`);
     }
     if (this.skippedServer) lines.push(`  !!! ClickHouse 18.16 (clickhouse-server) tests were NOT run: ${this.skippedServer}`);
+    if (this.skippedCluster) lines.push(`  !!! ClickHouse cluster tests (test/cluster) were NOT run: ${this.skippedCluster}`);
     process.stdout.write(lines.join('\n') + '\n\n');
   }
 }
