@@ -50,6 +50,8 @@ export interface EngineOptions {
   shard?: Shard;
   /** SLO-hours summed into slo_sli_1h per tick at most (see sli/rollups.ts). */
   rollupBudget?: number;
+  /** false: neither sum hours nor read them (every window per minute): the baseline of bench:slo. */
+  rollups?: boolean;
 }
 
 /** What the engine knows about its own freshness (staleness, see server.ts). */
@@ -136,20 +138,22 @@ export function createEngine(options: EngineOptions): Engine {
     const at = Math.floor(started / 1000);
     const prepared = await prepareCounts(options.ch, slos, at, at, { mode: 'engine', now: at, marginSeconds: margin, version: started, log });
     // Hours summed here are read as one row each from now on; a failure only leaves them per minute.
-    const rollup = await rollUpHours(options.ch, slos.filter((s) => !prepared.errors.has(s.id)), {
+    const rollup = options.rollups === false ? {} : await rollUpHours(options.ch, slos.filter((s) => !prepared.errors.has(s.id)), {
       now: at,
       marginSeconds: margin,
       version: started,
       ...(options.rollupBudget !== undefined ? { budget: options.rollupBudget } : {}),
     }).catch((err: unknown) => ({ error: err instanceof Error ? err.message.split('\n')[0]! : String(err) }));
-    if (rollup.error) log(`summing settled hours failed (sums read those minutes instead): ${rollup.error}`);
-    const results = await evaluateCounted(options.ch, slos, at, prepared);
+    if ('error' in rollup && rollup.error) log(`summing settled hours failed (sums read those minutes instead): ${rollup.error}`);
+    const results = await evaluateCounted(options.ch, slos, at, prepared, options.rollups === false ? { rolled: () => [] } : {});
     for (const r of results) {
       if (r.error) log(`SLO ${JSON.stringify(r.slo.id)}: ${r.error}`);
       for (const w of r.warnings ?? []) log(`SLO ${JSON.stringify(r.slo.id)}: ${w}`);
     }
     if (!registered) {
-      await registerSlos(options.ch, slos, started);
+      // Every loaded SLO, not only this shard's: `status` then lists the SLOs of a shard that has no
+      // engine running, as never evaluated (stale), instead of not at all.
+      await registerSlos(options.ch, options.slos, started);
       registered = true;
     }
     // Per SLO from here on: with thousands of SLOs, scanning every state per SLO would be quadratic.

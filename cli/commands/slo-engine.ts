@@ -11,6 +11,7 @@ import { createDeliverer } from '../../slo-engine/notify/deliverer.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import { notificationsBySlo } from '../../slo-engine/data.ts';
 import { SLO_ENGINE_SETTINGS, sloEngineConfigSchema, type SloEngineConfig } from '../../slo-engine/config.ts';
+import { formatShard } from '../../slo-engine/shard.ts';
 
 const BOOLEAN_KEYS = new Set<keyof SloEngineConfig>(['migrate']);
 const keys = Object.keys(SLO_ENGINE_SETTINGS) as (keyof SloEngineConfig)[];
@@ -76,7 +77,7 @@ export const command: Command = {
     if (config.migrate) await migrate(ch, undefined, (line) => console.log(line));
     const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
     for (const w of warnings) log(`warning: ${w}`);
-    const engine = createEngine({ ch, slos, router, log, ...(dashboardUrl ? { dashboardUrl } : {}) });
+    const engine = createEngine({ ch, slos, router, log, shard: config.shard, ...(dashboardUrl ? { dashboardUrl } : {}) });
     let metrics: ReturnType<typeof createSloMetrics> | undefined;
     const deliverer = createDeliverer({
       ch,
@@ -99,7 +100,7 @@ export const command: Command = {
       },
     });
     const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
-    log(`slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], http :${config.port}`);
+    log(`slo-engine ${engine.replicaId}: ${engine.slos.length} of ${slos.length} SLO(s) (shard ${formatShard(config.shard)}), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], http :${config.port}`);
 
     let stopping = false;
     const timers: NodeJS.Timeout[] = [];

@@ -15,7 +15,7 @@ import { inSet } from './sql-set.ts';
 import { readCoverage, type CoverageKey } from './coverage.ts';
 import { exactRows, partitionState, stillValid, timeWithin, type PartitionState } from './partitions.ts';
 import { hoursToRead } from './rollup-plan.ts';
-import type { Range } from './ranges.ts';
+import { subtract, type Range } from './ranges.ts';
 
 const key = (id: string, hash: string) => `${id}\u0000${hash}`;
 
@@ -83,7 +83,9 @@ async function sumGroup(ch: Clickhouse, group: readonly SumItem[], hours: readon
   const minutes = exactRows(
     TABLES.sloSli1m,
     raw('slo_id, sli_hash, minute AS t, good, total, minute AS first'),
-    sql`slo_id IN ${ids} AND minute >= toDateTime(${minStart}) AND minute < toDateTime(${plan.end}) AND NOT (${timeWithin('minute', [...exclude, ...hours])})`,
+    // The minutes to read as ranges (not "the span minus the hours"): the primary key and the day
+    // partitions' minute ranges then skip every part and granule of the summed hours.
+    sql`slo_id IN ${ids} AND (${timeWithin('minute', subtract([[minStart, plan.end]], [...exclude, ...hours]))})`,
     overlapping(state.dirty[TABLES.sloSli1m], minStart, plan.end),
   );
   const hourly = hours.length
