@@ -153,11 +153,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (!registered) {
       // Every loaded SLO, not only this shard's: `status` then lists the SLOs of a shard that has no
       // engine running, as never evaluated (stale), instead of not at all.
-      await registerSlos(options.ch, options.slos, started);
+      for (const part of slices(options.slos)) await registerSlos(options.ch, part, started);
       registered = true;
     }
     // Per SLO from here on: with thousands of SLOs, scanning every state per SLO would be quadratic.
-    const previous = bySlo(await loadAlertStates(options.ch, slos.map((s) => s.id)));
+    const previous = bySlo((await Promise.all(slices(slos).map((part) => loadAlertStates(options.ch, part.map((s) => s.id))))).flat());
     const next = new Map<string, AlertState[]>();
     const transitions: Transition[] = [];
     const inhibited = new Map<string, (Inhibition | undefined)[]>();
@@ -232,5 +232,12 @@ function bySlo(states: readonly AlertState[]): Map<string, AlertState[]> {
     if (list) list.push(s);
     else out.set(s.sloId, [s]);
   }
+  return out;
+}
+
+/** Slices of 5,000 SLOs: statements listing their ids stay well below max_query_size (256 KiB). */
+function slices<T>(items: readonly T[], size = 5000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

@@ -53,11 +53,13 @@ export type RangeTable = typeof TABLES.sloCoverage | typeof TABLES.sloRollupCove
 
 export async function readCoverage(ch: Clickhouse, keys: readonly CoverageKey[], table: RangeTable = TABLES.sloCoverage): Promise<(k: CoverageKey) => Range[]> {
   const found = new Map<string, Range[]>();
-  if (keys.length > 0) {
+  const ids = [...new Set(keys.map((k) => k.sloId))];
+  // In slices of 5,000 ids: the statement stays well below max_query_size (256 KiB).
+  for (let i = 0; i < ids.length; i += 5000) {
     // Ranges sharing a start keep the longest: max() is right whether or not the rows are merged yet.
     const rows = await ch.query<{ slo_id: string; sli_hash: string; from: number; until: number }>(
       sql`SELECT slo_id, sli_hash, toUInt32(range_from) AS from, toUInt32(max(range_until)) AS until
-        FROM ${ident(table)} WHERE slo_id IN ${inSet([...new Set(keys.map((k) => k.sloId))])}
+        FROM ${ident(table)} WHERE slo_id IN ${inSet(ids.slice(i, i + 5000))}
         GROUP BY slo_id, sli_hash, range_from`,
     );
     for (const r of rows) {

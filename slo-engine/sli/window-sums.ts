@@ -18,6 +18,8 @@ import { hoursToRead } from './rollup-plan.ts';
 import { subtract, type Range } from './ranges.ts';
 
 const key = (id: string, hash: string) => `${id}\u0000${hash}`;
+/** SLOs per summing query. */
+const GROUP = 1000;
 
 /** Maintenance windows exclude whole minutes: those starting in [floor_minute(start), end). */
 const maintenanceRange = (m: MaintenanceWindow): Range => [Math.floor(m.start / 60) * 60, m.end];
@@ -56,7 +58,10 @@ export async function fetchWindowCounts(ch: Clickhouse, items: readonly SumItem[
   for (const item of items) {
     const { plan, slo, exclude = [] } = item;
     const hours = hoursToRead(startsOf(plan), plan.end, rolled({ sloId: slo.id, sliHash: sliHash(slo) }), [...slo.maintenance.map(maintenanceRange), ...exclude]);
-    const k = JSON.stringify([plan.end, plan.periodStart, plan.windows, slo.maintenance, exclude, hours]);
+    const shared = JSON.stringify([plan.end, plan.periodStart, plan.windows, slo.maintenance, exclude, hours]);
+    // At most GROUP SLOs per query: the id list is repeated in the statement (max_query_size is 256 KiB).
+    let k = shared;
+    for (let part = 0; (groups.get(k)?.items.length ?? 0) >= GROUP; part++) k = `${shared}#${part}`;
     const group = groups.get(k) ?? { hours, items: [] };
     group.items.push(item);
     groups.set(k, group);
