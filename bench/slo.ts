@@ -182,7 +182,7 @@ async function runCase(ch: Clickhouse, n: number, mode: 'full' | 'edges') {
       tickMs.push((await time(() => engine.tick()))[1]);
       now += 30_000;
     }
-    out.baseline = { settleAllDaysMs: settleMs, evaluationWarmMs: evalMs, tickColdMs: tickMs[0], tickWarmMs: tickMs.slice(1) };
+    out.baseline = { settleAllDaysMs: settleMs, evaluationWarmMs: evalMs, tickColdMs: tickMs[0], tickWarmMs: tickMs.slice(1), lastTickPhasesMs: engine.last()!.phasesMs };
     log(`baseline (minute-only): evaluation warm ${ms(median(evalMs))}, tick cold ${ms(tickMs[0]!)}, warm ${ms(median(tickMs.slice(1)))}`);
     // Back to "just backfilled" for the cold measurement below: today's minutes re-written as a new part.
     const [, catchUpMs] = await time(() => rollUpHours(ch, slos, { now: T0, marginSeconds: MARGIN, version: Date.now(), budget: Infinity }));
@@ -251,7 +251,7 @@ async function runCase(ch: Clickhouse, n: number, mode: 'full' | 'edges') {
   const singleRuns = (await ticks([single], 4, false)).map((r) => r[0]!);
   for (const r of single.last()!.results) if (r.error) throw new Error(`${r.slo.id}: ${r.error}`);
   checkPeriods(single.last()!.results, 'tick');
-  out.tick = { coldMs: singleRuns[0], warmMs: singleRuns.slice(1) };
+  out.tick = { coldMs: singleRuns[0], warmMs: singleRuns.slice(1), lastTickPhasesMs: single.last()!.phasesMs };
   log(`tick, one instance: cold ${ms(singleRuns[0]!)}, warm ${ms(median(singleRuns.slice(1)))}`);
   const sharded: Record<string, unknown> = {};
   for (const count of SHARDS) {
@@ -321,6 +321,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const phases = (p: Record<string, number> | undefined) => (p ? Object.entries(p).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ') + ' ms' : '-');
+
 function summary(r: Record<string, unknown>) {
   const goal = (n: number) => (n <= 1000 ? 'goal: evaluation < 1 s' : 'goal: tick < 30 s');
   console.log(`\nSLO engine benchmark (ClickHouse ${r.clickhouse}, ${r.cpus} cores, load average before ${(r.loadAverageBefore as number[]).map((x) => x.toFixed(2)).join(' ')}, after ${(r.loadAverageAfter as number[]).map((x) => x.toFixed(2)).join(' ')})`);
@@ -329,10 +331,10 @@ function summary(r: Record<string, unknown>) {
   for (const c of r.cases as Record<string, any>[]) {
     const label = `${c.slos.toLocaleString('en')} SLOs (${c.mode === 'full' ? 'all minutes seeded' : `minutes of ${c.seed.minuteDays} days + hourly sums`})`;
     console.log(`${label}   [${goal(c.slos)}]`);
-    if (c.baseline) console.log(`  baseline, minute-only path:  evaluation warm ${ms(median(c.baseline.evaluationWarmMs))}   tick cold ${ms(c.baseline.tickColdMs)}, warm ${ms(median(c.baseline.tickWarmMs))}`);
+    if (c.baseline) console.log(`  baseline, minute-only path:  evaluation warm ${ms(median(c.baseline.evaluationWarmMs))}   tick cold ${ms(c.baseline.tickColdMs)}, warm ${ms(median(c.baseline.tickWarmMs))}   (last: ${phases(c.baseline.lastTickPhasesMs)})`);
     if (c.catchUp) console.log(`  summing 31 days of hours once (${c.catchUp.sloHours.toLocaleString('en')} SLO-hours): ${ms(c.catchUp.ms)}`);
     console.log(`  evaluation:                  cold ${ms(c.evaluation.coldMs)}   warm ${ms(median(c.evaluation.warmMs))}`);
-    console.log(`  tick, one instance:          cold ${ms(c.tick.coldMs)}   warm ${ms(median(c.tick.warmMs))}`);
+    console.log(`  tick, one instance:          cold ${ms(c.tick.coldMs)}   warm ${ms(median(c.tick.warmMs))}   (last: ${phases(c.tick.lastTickPhasesMs)})`);
     for (const [count, s] of Object.entries(c.sharded as Record<string, any>)) {
       console.log(`  tick, ${count} shards:              cold ${ms(Math.max(...s.aloneColdMs))}   warm ${ms(Math.max(...s.aloneWarmMs))} (alone, slowest shard)   at once ${ms(median(s.togetherWallMs))}`);
     }

@@ -33,6 +33,8 @@ export interface TickResult {
   /** Notifications this tick stored in the outbox (already stored ones are not repeated). */
   enqueued: OutboxEntry[];
   durationMs: number;
+  /** Wall time of the tick's steps (diagnostics: bench:slo prints where a tick's time goes). */
+  phasesMs?: { count: number; rollup: number; evaluate: number; persist: number; settle: number };
 }
 
 export interface EngineOptions {
@@ -136,7 +138,9 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function tick(started: number): Promise<TickResult> {
     const at = Math.floor(started / 1000);
+    const phase = phaseTimer();
     const prepared = await prepareCounts(options.ch, slos, at, at, { mode: 'engine', now: at, marginSeconds: margin, version: started, log });
+    const countMs = phase();
     // Hours summed here are read as one row each from now on; a failure only leaves them per minute.
     const rollup = options.rollups === false ? {} : await rollUpHours(options.ch, slos.filter((s) => !prepared.errors.has(s.id)), {
       now: at,
@@ -145,7 +149,9 @@ export function createEngine(options: EngineOptions): Engine {
       ...(options.rollupBudget !== undefined ? { budget: options.rollupBudget } : {}),
     }).catch((err: unknown) => ({ error: err instanceof Error ? err.message.split('\n')[0]! : String(err) }));
     if ('error' in rollup && rollup.error) log(`summing settled hours failed (sums read those minutes instead): ${rollup.error}`);
+    const rollupMs = phase();
     const results = await evaluateCounted(options.ch, slos, at, prepared, options.rollups === false ? { rolled: () => [] } : {});
+    const evaluateMs = phase();
     for (const r of results) {
       if (r.error) log(`SLO ${JSON.stringify(r.slo.id)}: ${r.error}`);
       for (const w of r.warnings ?? []) log(`SLO ${JSON.stringify(r.slo.id)}: ${w}`);
@@ -200,10 +206,13 @@ export function createEngine(options: EngineOptions): Engine {
     );
     await saveAlertStates(options.ch, states, started);
     for (const t of transitions) log(`${t.status} ${t.kind} for SLO ${JSON.stringify(t.sloId)} at ${new Date(t.at * 1000).toISOString()}`);
+    const persistMs = phase();
     // Merge one settled day partition per table and tick, so window sums need FINAL only for recent days.
     await settleDays(options.ch, at, margin + 3600).catch((err: unknown) => log(`settling counts failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
     for (const r of results) if (r.evaluation) health.lastEvaluated.set(r.slo.id, at);
-    return { at, results, states, transitions, inhibited, enqueued, durationMs: clock() - started };
+    const settleMs = phase();
+    const phasesMs = { count: countMs, rollup: rollupMs, evaluate: evaluateMs, persist: persistMs, settle: settleMs };
+    return { at, results, states, transitions, inhibited, enqueued, durationMs: clock() - started, phasesMs };
   }
 
   return {
@@ -240,4 +249,15 @@ function slices<T>(items: readonly T[], size = 5000): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** Milliseconds since the previous call (or creation). */
+function phaseTimer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - last;
+    last = now;
+    return ms;
+  };
 }
