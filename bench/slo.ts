@@ -252,7 +252,7 @@ async function runCase(ch: Clickhouse, n: number, mode: 'full' | 'edges') {
   for (const r of single.last()!.results) if (r.error) throw new Error(`${r.slo.id}: ${r.error}`);
   checkPeriods(single.last()!.results, 'tick');
   out.tick = { coldMs: singleRuns[0], warmMs: singleRuns.slice(1), lastTickPhasesMs: single.last()!.phasesMs };
-  log(`tick, one instance: cold ${ms(singleRuns[0]!)}, warm ${ms(median(singleRuns.slice(1)))}`);
+  log(`tick, one instance: cold ${ms(singleRuns[0]!)}, warm ${ms(median(singleRuns.slice(1)))} (last tick: ${phases(single.last()!.phasesMs)})`);
   const sharded: Record<string, unknown> = {};
   for (const count of SHARDS) {
     const engines = Array.from({ length: count }, (_, index) => createEngine({ ch, slos, router, clock: () => now, shard: { index, count } }));
@@ -321,7 +321,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const phases = (p: Record<string, number> | undefined) => (p ? Object.entries(p).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ') + ' ms' : '-');
+function phases(p: Record<string, number> | undefined): string {
+  return p ? Object.entries(p).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ') + ' ms' : '-';
+}
 
 function summary(r: Record<string, unknown>) {
   const goal = (n: number) => (n <= 1000 ? 'goal: evaluation < 1 s' : 'goal: tick < 30 s');
