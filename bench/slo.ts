@@ -23,9 +23,9 @@
 //                tables, empty here: statement overhead only), summing any newly settled hour,
 //                evaluation, evaluation rows and alert states written. cold = an engine's first
 //                tick (registers the SLO definitions), warm = the median of the following ones;
-//   sharded    — the same SLOs split over n engines (--shard i/n): each shard's tick alone (what
-//                each instance takes when it has its own cores) and all n at once on this machine
-//                (sharing its 2 cores and one ClickHouse);
+//   sharded    — the same SLOs split over n engines (--shard i/n) in this process: each shard's
+//                tick alone, one after the other (what each instance takes when it has its own
+//                machine), and all n at once (sharing these cores, one ClickHouse and one Node thread);
 //   baseline   — the minute-only path (rollups off, as before issue 15) on the same data.
 // Prints a table and writes .bench/slo.json.
 //
