@@ -41,9 +41,10 @@ export async function backtest(ch: Clickhouse, slos: readonly Slo[], options: Ba
   let states: AlertState[] = [];
   const transitions: BacktestResult['transitions'] = [];
   let evaluations = 0;
-  const partitions = {};
+  // Partition state and summed hours, carried from one step to the next.
+  const cache = {};
   for (let at = options.from; at <= options.to; at += options.stepSeconds) {
-    const results = await evaluateCounted(ch, ok, at, { ...prepared, errors: new Map() }, partitions);
+    const results = await evaluateCounted(ch, ok, at, { ...prepared, errors: new Map() }, cache);
     const next: AlertState[] = [];
     for (const r of results) {
       if (!r.evaluation) continue;

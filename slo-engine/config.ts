@@ -4,6 +4,7 @@
 // needs tokens (ui/access/exposure.ts), which the command checks with the rest.
 import { z } from 'zod';
 import { parseDuration } from './math/duration.ts';
+import { parseShard, WHOLE } from './shard.ts';
 
 const duration = (what: string, min = 1) =>
   z.string().transform((s, ctx) => {
@@ -36,6 +37,18 @@ export const sloEngineConfigSchema = z.object({
   notificationTimeout: duration('notification timeout').default(10),
   /** How long a replica's claim on a delivery attempt holds (see notify/claims.ts). */
   notificationLease: duration('notification lease', 2).default(120),
+  /** Which SLOs this instance evaluates: those whose id hashes to `index` of `count` shards (see shard.ts). */
+  shard: z
+    .string()
+    .transform((s, ctx) => {
+      const shard = parseShard(s);
+      if (typeof shard === 'string') {
+        ctx.addIssue({ code: 'custom', message: shard });
+        return z.NEVER;
+      }
+      return shard;
+    })
+    .default(WHOLE),
 }).refine((c) => c.notificationLease > c.notificationTimeout + 1, {
   path: ['notificationLease'],
   message: 'must be longer than the notification timeout plus 1s: a claim must outlive the attempt it covers',
@@ -55,4 +68,5 @@ export const SLO_ENGINE_SETTINGS: Record<keyof SloEngineConfig, { flag: string; 
   notificationMaxAge: { flag: 'notification-max-age', env: 'BURNRATE_NOTIFICATION_MAX_AGE', help: 'give up delivering a notification this long after its transition (default 24h)' },
   notificationTimeout: { flag: 'notification-timeout', env: 'BURNRATE_NOTIFICATION_TIMEOUT', help: 'timeout of one delivery attempt (default 10s)' },
   notificationLease: { flag: 'notification-lease', env: 'BURNRATE_NOTIFICATION_LEASE', help: 'how long a claim on a delivery attempt holds; a replica that died holding one delays that notification this long (default 120s)' },
+  shard: { flag: 'shard', env: 'BURNRATE_SLO_SHARD', help: 'i/n: evaluate only the SLOs whose id hashes to shard i of n (default 0/1: all); run replicas of a shard with the same i/n' },
 };

@@ -1,14 +1,16 @@
-// One tick: count, evaluate every SLO, step the alert state machines, store the notifications they
-// call for in the outbox, then persist evaluations and states. Sending is the deliverer's job
-// (notify/deliverer.ts), so no receiver can hold up a tick. IO is ClickHouse only; the clock is
-// injected.
+// One tick: count, sum settled hours, evaluate every SLO of this instance's shard, step the alert
+// state machines, store the notifications they call for in the outbox, then persist evaluations and
+// states. Sending is the deliverer's job (notify/deliverer.ts), so no receiver can hold up a tick.
+// IO is ClickHouse only; the clock is injected.
 import { randomBytes } from 'node:crypto';
 import type { Clickhouse } from '../storage/client.ts';
 import { TABLES } from '../storage/tables.ts';
 import type { Slo } from './model.ts';
 import type { Evaluation } from './evaluate.ts';
-import { evaluateAt, type SloEvaluation } from './evaluate-at.ts';
+import { evaluateCounted, prepareCounts, type SloEvaluation } from './evaluate-at.ts';
 import { settleDays } from './sli/partitions.ts';
+import { rollUpHours } from './sli/rollups.ts';
+import { inShard, WHOLE, type Shard } from './shard.ts';
 import { ALERT_KINDS, inactive, step, type AlertState, type Inhibition, type Transition } from './alerts/state-machine.ts';
 import { loadAlertStates, saveAlertStates } from './alerts/store.ts';
 import { dueRepeats, type Repeat } from './alerts/repeat.ts';
@@ -31,6 +33,8 @@ export interface TickResult {
   /** Notifications this tick stored in the outbox (already stored ones are not repeated). */
   enqueued: OutboxEntry[];
   durationMs: number;
+  /** Wall time of the tick's steps (diagnostics: bench:slo prints where a tick's time goes). */
+  phasesMs?: { count: number; rollup: number; evaluate: number; persist: number; settle: number };
 }
 
 export interface EngineOptions {
@@ -44,6 +48,12 @@ export interface EngineOptions {
   marginSeconds?: number;
   dashboardUrl?: string;
   log?: (line: string) => void;
+  /** Evaluate only this shard's share of `slos` (default: all). */
+  shard?: Shard;
+  /** SLO-hours summed into slo_sli_1h per tick at most (see sli/rollups.ts). */
+  rollupBudget?: number;
+  /** false: neither sum hours nor read them (every window per minute): the baseline of bench:slo. */
+  rollups?: boolean;
 }
 
 /** What the engine knows about its own freshness (staleness, see server.ts). */
@@ -54,8 +64,8 @@ export interface EngineHealth {
   lastEvaluated: Map<string, number>;
 }
 
-export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertState[], inhibited: readonly (Inhibition | undefined)[] = []) {
-  const mine = states.filter((s) => s.sloId === slo.id);
+/** The evaluation row of one SLO; `mine` are its alert states after the evaluation. */
+export function evaluationRow(slo: Slo, e: Evaluation, mine: readonly AlertState[], inhibited: readonly (Inhibition | undefined)[] = []) {
   const firing = (kind: string) => (mine.some((s) => s.kind === kind && s.status === 'firing') ? 1 : 0);
   return {
     time: e.at,
@@ -92,6 +102,7 @@ export function evaluationRow(slo: Slo, e: Evaluation, states: readonly AlertSta
 
 export interface Engine {
   readonly replicaId: string;
+  /** The SLOs this instance evaluates (its shard's). */
   readonly slos: readonly Slo[];
   tick(): Promise<TickResult>;
   /** The last completed tick, for the HTTP API and gauges. */
@@ -104,6 +115,7 @@ export function createEngine(options: EngineOptions): Engine {
   const replicaId = options.replicaId ?? randomBytes(6).toString('hex');
   const log = options.log ?? (() => {});
   const margin = options.marginSeconds ?? 600;
+  const slos = options.slos.filter(inShard(options.shard ?? WHOLE));
   const health: EngineHealth = { lastEvaluated: new Map() };
   let last: TickResult | undefined;
   let registered = false;
@@ -126,32 +138,50 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function tick(started: number): Promise<TickResult> {
     const at = Math.floor(started / 1000);
-    const results = await evaluateAt(options.ch, options.slos, at, { refresh: { mode: 'engine', now: at, marginSeconds: margin, version: started, log } });
+    const phase = phaseTimer();
+    const prepared = await prepareCounts(options.ch, slos, at, at, { mode: 'engine', now: at, marginSeconds: margin, version: started, log });
+    const countMs = phase();
+    // Hours summed here are read as one row each from now on; a failure only leaves them per minute.
+    const rollup = options.rollups === false ? {} : await rollUpHours(options.ch, slos.filter((s) => !prepared.errors.has(s.id)), {
+      now: at,
+      marginSeconds: margin,
+      version: started,
+      ...(options.rollupBudget !== undefined ? { budget: options.rollupBudget } : {}),
+    }).catch((err: unknown) => ({ error: err instanceof Error ? err.message.split('\n')[0]! : String(err) }));
+    if ('error' in rollup && rollup.error) log(`summing settled hours failed (sums read those minutes instead): ${rollup.error}`);
+    const rollupMs = phase();
+    const results = await evaluateCounted(options.ch, slos, at, prepared, options.rollups === false ? { rolled: () => [] } : {});
+    const evaluateMs = phase();
     for (const r of results) {
       if (r.error) log(`SLO ${JSON.stringify(r.slo.id)}: ${r.error}`);
       for (const w of r.warnings ?? []) log(`SLO ${JSON.stringify(r.slo.id)}: ${w}`);
     }
     if (!registered) {
-      await registerSlos(options.ch, options.slos, started);
+      // Every loaded SLO, not only this shard's: `status` then lists the SLOs of a shard that has no
+      // engine running, as never evaluated (stale), instead of not at all.
+      for (const part of slices(options.slos)) await registerSlos(options.ch, part, started);
       registered = true;
     }
-    const previous = await loadAlertStates(options.ch, options.slos.map((s) => s.id));
-    const states: AlertState[] = [];
+    // Per SLO from here on: with thousands of SLOs, scanning every state per SLO would be quadratic.
+    const previous = bySlo((await Promise.all(slices(slos).map((part) => loadAlertStates(options.ch, part.map((s) => s.id))))).flat());
+    const next = new Map<string, AlertState[]>();
     const transitions: Transition[] = [];
     const inhibited = new Map<string, (Inhibition | undefined)[]>();
     const byId = new Map(results.map((r) => [r.slo.id, r]));
     for (const r of results) {
+      const before = previous.get(r.slo.id) ?? [];
       if (!r.evaluation) {
         // Keep the last known state of an SLO that could not be evaluated: it neither fires nor resolves.
-        states.push(...ALERT_KINDS.map((k) => previous.find((s) => s.sloId === r.slo.id && s.kind === k) ?? inactive(r.slo.id, k)));
+        next.set(r.slo.id, ALERT_KINDS.map((k) => before.find((s) => s.kind === k) ?? inactive(r.slo.id, k)));
         continue;
       }
-      const stepped = step(r.slo, previous, r.evaluation);
-      states.push(...stepped.states);
+      const stepped = step(r.slo, before, r.evaluation);
+      next.set(r.slo.id, stepped.states);
       transitions.push(...stepped.transitions);
       inhibited.set(r.slo.id, stepped.inhibited);
     }
-    const repeats: Repeat[] = results.flatMap((r) => (r.evaluation ? dueRepeats(r.slo, states, r.evaluation.end) : []));
+    const states = [...next.values()].flat();
+    const repeats: Repeat[] = results.flatMap((r) => (r.evaluation ? dueRepeats(r.slo, next.get(r.slo.id)!, r.evaluation.end) : []));
     const notifications = [
       ...transitions.map((t) => {
         const { slo, evaluation } = byId.get(t.sloId)!;
@@ -168,7 +198,7 @@ export function createEngine(options: EngineOptions): Engine {
     const enqueued = await enqueue(options.ch, outboxEntries(notifications), replicaId, at);
     await options.ch.insertJson(
       TABLES.sloEvaluations,
-      results.flatMap((r) => (r.evaluation ? [evaluationRow(r.slo, r.evaluation, states, inhibited.get(r.slo.id))] : [])),
+      results.flatMap((r) => (r.evaluation ? [evaluationRow(r.slo, r.evaluation, next.get(r.slo.id)!, inhibited.get(r.slo.id))] : [])),
     );
     await options.ch.insertJson(
       TABLES.sloTransitions,
@@ -176,15 +206,18 @@ export function createEngine(options: EngineOptions): Engine {
     );
     await saveAlertStates(options.ch, states, started);
     for (const t of transitions) log(`${t.status} ${t.kind} for SLO ${JSON.stringify(t.sloId)} at ${new Date(t.at * 1000).toISOString()}`);
-    // Merge one settled day partition per tick, so window sums need FINAL only for recent days.
+    const persistMs = phase();
+    // Merge one settled day partition per table and tick, so window sums need FINAL only for recent days.
     await settleDays(options.ch, at, margin + 3600).catch((err: unknown) => log(`settling counts failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
     for (const r of results) if (r.evaluation) health.lastEvaluated.set(r.slo.id, at);
-    return { at, results, states, transitions, inhibited, enqueued, durationMs: clock() - started };
+    const settleMs = phase();
+    const phasesMs = { count: countMs, rollup: rollupMs, evaluate: evaluateMs, persist: persistMs, settle: settleMs };
+    return { at, results, states, transitions, inhibited, enqueued, durationMs: clock() - started, phasesMs };
   }
 
   return {
     replicaId,
-    slos: options.slos,
+    slos,
     last: () => last,
     health: () => health,
     async tick() {
@@ -198,5 +231,33 @@ export function createEngine(options: EngineOptions): Engine {
         throw err;
       }
     },
+  };
+}
+
+function bySlo(states: readonly AlertState[]): Map<string, AlertState[]> {
+  const out = new Map<string, AlertState[]>();
+  for (const s of states) {
+    const list = out.get(s.sloId);
+    if (list) list.push(s);
+    else out.set(s.sloId, [s]);
+  }
+  return out;
+}
+
+/** Slices of 5,000 SLOs: statements listing their ids stay well below max_query_size (256 KiB). */
+function slices<T>(items: readonly T[], size = 5000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Milliseconds since the previous call (or creation). */
+function phaseTimer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - last;
+    last = now;
+    return ms;
   };
 }

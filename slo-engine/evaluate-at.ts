@@ -6,7 +6,7 @@ import type { Slo } from './model.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { evaluationPlan, floorMinute, lookbackStart } from './math/windows.ts';
 import { refreshCounts, type RefreshOptions } from './sli/counts.ts';
-import { addMinutes, fetchLiveMinutes, fetchWindowCounts, type MinuteCount, type PartitionCache } from './sli/window-sums.ts';
+import { addMinutes, fetchLiveMinutes, fetchWindowCounts, type MinuteCount, type SumCache } from './sli/window-sums.ts';
 import type { Range } from './sli/ranges.ts';
 
 export interface SloEvaluation {
@@ -48,17 +48,18 @@ export async function evaluateCounted(
   slos: readonly Slo[],
   at: number,
   prepared?: Omit<PreparedCounts, 'errors'> & { errors?: Map<string, string> },
-  partitions: PartitionCache = {},
+  cache: SumCache = {},
 ): Promise<SloEvaluation[]> {
   const errors = prepared?.errors ?? new Map<string, string>();
   const items = slos.filter((s) => !errors.has(s.id)).map((slo) => ({ slo, plan: evaluationPlan(slo, at), exclude: prepared?.live.ranges.get(slo.id) ?? [] }));
-  const counts = await fetchWindowCounts(ch, items, partitions);
+  const counts = await fetchWindowCounts(ch, items, cache);
+  const plans = new Map(items.map((i) => [i.slo, i.plan]));
   return slos.map((slo): SloEvaluation => {
     const warnings = prepared?.warnings.get(slo.id);
     const extra = warnings?.length ? { warnings } : {};
     const error = errors.get(slo.id);
     if (error) return { slo, error, ...extra };
-    const { plan } = items.find((i) => i.slo === slo)!;
+    const plan = plans.get(slo)!;
     const withLive = addMinutes(counts.get(slo.id)!, plan, slo.maintenance, prepared?.live.minutes.get(slo.id) ?? []);
     return { slo, evaluation: evaluate(slo, plan, withLive, at), ...extra };
   });

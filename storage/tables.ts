@@ -14,6 +14,8 @@ export const TABLES = {
   logs: 'logs',
   logsTraceIndex: 'logs_trace_index',
   sloSli1m: 'slo_sli_1m',
+  sloSli1h: 'slo_sli_1h',
+  sloRollupCoverage: 'slo_rollup_coverage',
   sloDefinitions: 'slo_definitions',
   sloEvaluations: 'slo_evaluations',
   sloAlertState: 'slo_alert_state',
@@ -28,7 +30,7 @@ export const TABLES = {
  * Tables partitioned by toYYYYMMDD(...) whose old partitions the retention job drops.
  * Other modules append theirs here (metrics, logs, SLO history).
  */
-export const DAY_PARTITIONED_TABLES: string[] = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m, TABLES.sloSli1m, TABLES.sloEvaluations, TABLES.sloNotifications,
+export const DAY_PARTITIONED_TABLES: string[] = [TABLES.spans, TABLES.traceIndex, TABLES.spanRed1m, TABLES.sloSli1m, TABLES.sloSli1h, TABLES.sloEvaluations, TABLES.sloNotifications,
   TABLES.sloOutbox, TABLES.sloDeliveryClaims, TABLES.sloTransitions,
   TABLES.metricsGauge, TABLES.metricsSum, TABLES.metricsHistogram, TABLES.metricsExpHistogram, TABLES.metricsSummary, TABLES.httpServerRequests1m,
   TABLES.logs, TABLES.logsTraceIndex];

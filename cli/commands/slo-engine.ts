@@ -14,6 +14,7 @@ import { SLO_ENGINE_SETTINGS, sloEngineConfigSchema, type SloEngineConfig } from
 import { staleAfterSeconds } from '../../slo-engine/views.ts';
 import { exposureProblems } from '../../slo-engine/ui/access/exposure.ts';
 import { TokenConfigError, loadTokens, type TokenEntry, type TokenSource } from '../../slo-engine/ui/access/tokens.ts';
+import { formatShard } from '../../slo-engine/shard.ts';
 
 const BOOLEAN_KEYS = new Set<keyof SloEngineConfig>(['migrate']);
 const keys = Object.keys(SLO_ENGINE_SETTINGS) as (keyof SloEngineConfig)[];
@@ -106,7 +107,7 @@ export const command: Command = {
     if (config.migrate) await migrate(ch, undefined, (line) => console.log(line));
     const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
     for (const w of warnings) log(`warning: ${w}`);
-    const engine = createEngine({ ch, slos, router, log, ...(dashboardUrl ? { dashboardUrl } : {}) });
+    const engine = createEngine({ ch, slos, router, log, shard: config.shard, ...(dashboardUrl ? { dashboardUrl } : {}) });
     let metrics: ReturnType<typeof createSloMetrics> | undefined;
     const deliverer = createDeliverer({
       ch,
@@ -133,7 +134,7 @@ export const command: Command = {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     log(
-      `slo-engine ${engine.replicaId}: ${slos.length} SLO(s), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], ` +
+      `slo-engine ${engine.replicaId}: ${engine.slos.length} of ${slos.length} SLO(s) (shard ${formatShard(config.shard)}), every ${config.interval}s, channels [${router.ids().join(', ')}], tenants [${tenants.join(', ')}], ` +
         `UI and API http://${shownHost}:${config.port}/${tokens.length ? ` (${tokens.length} token(s))` : ''}`,
     );
 

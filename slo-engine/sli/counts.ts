@@ -16,6 +16,8 @@ import { floorMinute } from '../math/windows.ts';
 const DAY = 86_400;
 /** SELECTs per INSERT: one round trip re-counts the trailing margin of 50 SLOs. */
 const BATCH = 50;
+/** INSERT statements in flight at once. */
+const PARALLEL = 3;
 
 export interface RefreshOptions {
   /** 'engine' counts the unsettled edge into the table every tick; 'read-only' never writes it. */
@@ -44,7 +46,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message.split('\n'
  * The first minute that is not settled: a margin before the earlier of the caller's clock and the
  * server's (a client clock running ahead must not record the future as counted).
  */
-async function settleLimit(ch: Clickhouse, now: number, marginSeconds: number): Promise<number> {
+export async function settleLimit(ch: Clickhouse, now: number, marginSeconds: number): Promise<number> {
   const [row] = await ch.query<{ t: number }>('SELECT toUInt32(now()) AS t');
   return floorMinute(Math.min(now, Number(row!.t))) - marginSeconds;
 }
@@ -95,18 +97,25 @@ export async function refreshCounts(ch: Clickhouse, items: readonly { slo: Slo; 
   const insert = (batch: readonly { select: SqlFragment }[]) =>
     ch.command(sql`INSERT INTO ${ident(TABLES.sloSli1m)} (slo_id, sli_hash, minute, good, total, version) ${joinSql(batch.map((j) => j.select), ' UNION ALL ')}`);
   const todo = jobs.filter((j) => !result.errors.has(j.slo.id));
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const batch = todo.slice(i, i + BATCH);
-    try {
-      await insert(batch);
-    } catch {
-      // Find the SLO(s) at fault; the others still get counted.
-      for (const job of batch) {
-        if (result.errors.has(job.slo.id)) continue;
-        await insert([job]).catch((err: unknown) => result.errors.set(job.slo.id, message(err)));
+  const batches: (typeof todo)[] = [];
+  for (let i = 0; i < todo.length; i += BATCH) batches.push(todo.slice(i, i + BATCH));
+  // A few statements in flight: each spends most of its time being planned (50 subqueries), one core
+  // each, so with thousands of SLOs a tick's re-count takes a fraction of the time. Batches hold
+  // disjoint minutes, so their order does not matter.
+  const worker = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      try {
+        await insert(batch);
+      } catch {
+        // Find the SLO(s) at fault; the others still get counted.
+        for (const job of batch) {
+          if (result.errors.has(job.slo.id)) continue;
+          await insert([job]).catch((err: unknown) => result.errors.set(job.slo.id, message(err)));
+        }
       }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
   // Recorded only after the rows are written, and only for SLOs that were counted completely.
   await recordCoverage(ch, records.filter((r) => !result.errors.has(r.sloId)), Math.floor(options.version / 1000));
   for (const id of result.errors.keys()) result.live.delete(id);

@@ -48,13 +48,18 @@ export interface CoverageKey {
   sliHash: string;
 }
 
-export async function readCoverage(ch: Clickhouse, keys: readonly CoverageKey[]): Promise<(k: CoverageKey) => Range[]> {
+/** A table of ranges per (SLO id, SLI hash): `slo_coverage` (counted minutes) or `slo_rollup_coverage` (summed hours). */
+export type RangeTable = typeof TABLES.sloCoverage | typeof TABLES.sloRollupCoverage;
+
+export async function readCoverage(ch: Clickhouse, keys: readonly CoverageKey[], table: RangeTable = TABLES.sloCoverage): Promise<(k: CoverageKey) => Range[]> {
   const found = new Map<string, Range[]>();
-  if (keys.length > 0) {
+  const ids = [...new Set(keys.map((k) => k.sloId))];
+  // In slices of 5,000 ids: the statement stays well below max_query_size (256 KiB).
+  for (let i = 0; i < ids.length; i += 5000) {
     // Ranges sharing a start keep the longest: max() is right whether or not the rows are merged yet.
     const rows = await ch.query<{ slo_id: string; sli_hash: string; from: number; until: number }>(
       sql`SELECT slo_id, sli_hash, toUInt32(range_from) AS from, toUInt32(max(range_until)) AS until
-        FROM ${ident(TABLES.sloCoverage)} WHERE slo_id IN ${inSet([...new Set(keys.map((k) => k.sloId))])}
+        FROM ${ident(table)} WHERE slo_id IN ${inSet(ids.slice(i, i + 5000))}
         GROUP BY slo_id, sli_hash, range_from`,
     );
     for (const r of rows) {
@@ -66,12 +71,17 @@ export async function readCoverage(ch: Clickhouse, keys: readonly CoverageKey[])
 }
 
 /** Records `added` as counted: one row per merged range of the new set that grew. */
-export async function recordCoverage(ch: Clickhouse, entries: readonly (CoverageKey & { have: readonly Range[]; added: readonly Range[] })[], countedAt: number): Promise<void> {
+export async function recordCoverage(
+  ch: Clickhouse,
+  entries: readonly (CoverageKey & { have: readonly Range[]; added: readonly Range[] })[],
+  countedAt: number,
+  table: RangeTable = TABLES.sloCoverage,
+): Promise<void> {
   const rows: object[] = [];
   for (const e of entries) {
     if (e.added.length === 0) continue;
     const grown = union(e.have, e.added).filter(([a, b]) => e.added.some(([x, y]) => x < b && y > a));
     for (const [from, until] of grown) rows.push({ slo_id: e.sloId, sli_hash: e.sliHash, range_from: from, range_until: until, counted_at: countedAt });
   }
-  await ch.insertJson(TABLES.sloCoverage, rows);
+  await ch.insertJson(table, rows);
 }

@@ -246,4 +246,54 @@ export const sloMigrations: Migration[] = [
       }),
     ],
   },
+  {
+    version: 410,
+    name: 'SLO hourly sums of settled minutes',
+    // Exact sums of slo_sli_1m per (SLO, SLI hash, hour), hours aligned to epoch hours (not the
+    // server's zone). Written by the engine from settled minutes read with FINAL, never by a
+    // materialized view (one over a ReplacingMergeTree source would add every re-count); a re-write
+    // replaces the row. first_minute: the hour's first minute with events (0 when none).
+    // In a cluster on the shard of the SLO's minutes (FINAL deduplicates within a shard).
+    up: () => [
+      table({
+        name: TABLES.sloSli1h,
+        columns: `
+        slo_id String,
+        sli_hash String,
+        hour DateTime,
+        good UInt64,
+        total UInt64,
+        first_minute DateTime,
+        version UInt64
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'version',
+        partitionBy: 'toYYYYMMDD(hour)',
+        orderBy: '(slo_id, sli_hash, hour)',
+        shardingKey: BY_SLO,
+      }),
+    ],
+  },
+  {
+    version: 411,
+    name: 'SLO hours summed into slo_sli_1h',
+    // Which hours of slo_sli_1h are complete, as ranges per (SLO id, SLI hash) like slo_coverage:
+    // recorded after the rows are written, so a recorded hour is always there to be read.
+    up: () => [
+      table({
+        name: TABLES.sloRollupCoverage,
+        columns: `
+        slo_id String,
+        sli_hash String,
+        range_from DateTime,
+        range_until DateTime,
+        counted_at DateTime
+      `,
+        engine: 'ReplacingMergeTree',
+        engineArgs: 'range_until',
+        orderBy: '(slo_id, sli_hash, range_from)',
+        shardingKey: BY_SLO,
+      }),
+    ],
+  },
 ];

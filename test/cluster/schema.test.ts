@@ -13,7 +13,7 @@ import { alter } from '../../storage/cluster/ddl.ts';
 import { MIGRATION_LOCK_TABLE, releaseStatement } from '../../storage/cluster/migration-lock.ts';
 import { applyRetention } from '../../storage/retention.ts';
 import { partitionState, settleDays } from '../../slo-engine/sli/partitions.ts';
-import { sql } from '../../storage/sql.ts';
+import { ident, sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
 
 // Cluster mode's schema on a real 2 shards x 2 replicas cluster (ZooKeeper + four clickhouse-server
@@ -188,7 +188,7 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
     expect(await ch.query('SELECT 1 FROM logs')).toEqual([]);
   });
 
-  it("the SLO engine's part listing counts parts per shard, and settling merges them on every shard", async () => {
+  it("the SLO engine's part listing counts parts per shard, for minutes and hourly sums, and settling merges them on every shard", async () => {
     const database = 'parts';
     const ch = await migrated(database);
     // Two SLO ids that land on different shards.
@@ -203,21 +203,28 @@ describe('cluster mode: schema, retention and part listing on a 2x2 cluster', ()
     }
     const minute = (day: number) => Date.UTC(2026, 0, day, 12) / 1000;
     const row = (id: string, version: number) => ({ slo_id: id, sli_hash: 'h', minute: minute(5), good: 1, total: 1, version });
+    const hourRow = (id: string, version: number) => ({ slo_id: id, sli_hash: 'h', hour: minute(6), good: 1, total: 1, first_minute: minute(6), version });
     // One part per shard for that day: summed without FINAL, although the cluster holds two parts.
-    await ch.insertJson(TABLES.sloSli1m, [row(ids[0]!, 1)]);
-    await ch.insertJson(TABLES.sloSli1m, [row(ids[1]!, 1)]);
-    expect((await partitionState(ch)).dirty).toEqual([]);
+    for (const id of ids) {
+      await ch.insertJson(TABLES.sloSli1m, [row(id, 1)]);
+      await ch.insertJson(TABLES.sloSli1h, [hourRow(id, 1)]);
+    }
+    expect((await partitionState(ch)).dirty).toEqual({ [TABLES.sloSli1m]: [], [TABLES.sloSli1h]: [] });
     // A second version on one shard: that day needs FINAL.
     await ch.insertJson(TABLES.sloSli1m, [row(ids[1]!, 2)]);
-    expect((await partitionState(ch)).dirty).toEqual([[minute(5), minute(5) + 60]]);
-    expect(await settleDays(ch, minute(10), 0)).toBe(1);
-    let dirty = (await partitionState(ch)).dirty;
-    for (let i = 0; i < 100 && dirty.length > 0; i++) {
+    await ch.insertJson(TABLES.sloSli1h, [hourRow(ids[0]!, 2)]);
+    expect((await partitionState(ch)).dirty).toEqual({ [TABLES.sloSli1m]: [[minute(5), minute(5) + 60]], [TABLES.sloSli1h]: [[minute(6), minute(6) + 3600]] });
+    // One partition per table.
+    expect(await settleDays(ch, minute(10), 0)).toBe(2);
+    let state = await partitionState(ch);
+    for (let i = 0; i < 100 && state.dirtyIds.size > 0; i++) {
       await sleep(100);
-      dirty = (await partitionState(ch)).dirty;
+      state = await partitionState(ch);
     }
-    expect(dirty).toEqual([]);
-    const [sums] = await ch.query<{ good: string; n: string }>('SELECT toString(sum(good)) AS good, toString(count()) AS n FROM slo_sli_1m');
-    expect(sums).toEqual({ good: '2', n: '2' });
+    expect(state.dirtyIds.size).toBe(0);
+    for (const table of [TABLES.sloSli1m, TABLES.sloSli1h]) {
+      const [sums] = await ch.query<{ good: string; n: string }>(sql`SELECT toString(sum(good)) AS good, toString(count()) AS n FROM ${ident(table)}`);
+      expect(sums, table).toEqual({ good: '2', n: '2' });
+    }
   });
 });

@@ -22,6 +22,7 @@ import { evaluationPlan } from '../../slo-engine/math/windows.ts';
 import { step, type AlertState } from '../../slo-engine/alerts/state-machine.ts';
 import type { Slo } from '../../slo-engine/model.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
+import { prng } from '../support/prng.ts';
 
 const DAY = 86_400;
 const NOW = Math.floor(Date.now() / 1000);
@@ -125,18 +126,6 @@ describe('counting never records minutes it did not count (issue 12)', () => {
     expect(JSON.parse(out.join('\n')).slos.map((s: { id: string }) => s.id)).toEqual(['api-availability']);
   });
 });
-
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('property: any sequence of status, backtest and engine ticks counts what one fresh count does', () => {
   const BASE = D - 3 * DAY;

@@ -63,7 +63,7 @@ describe('schema steps on a cluster', () => {
     for (const t of [TABLES.metricsGauge, TABLES.metricsSum, TABLES.metricsHistogram, TABLES.metricsExpHistogram, TABLES.metricsSummary]) {
       expect(keys.get(t), t).toMatch(/^cityHash64\(\s*metric_name, scope_name, scope_version,.*attributes\.value/s);
     }
-    for (const t of [TABLES.sloSli1m, TABLES.sloDefinitions, TABLES.sloEvaluations, TABLES.sloAlertState, TABLES.sloNotifications]) expect(keys.get(t), t).toBe('cityHash64(slo_id)');
+    for (const t of [TABLES.sloSli1m, TABLES.sloSli1h, TABLES.sloRollupCoverage, TABLES.sloDefinitions, TABLES.sloEvaluations, TABLES.sloAlertState, TABLES.sloNotifications]) expect(keys.get(t), t).toBe('cityHash64(slo_id)');
   });
 
   it('give every table the code reads a Distributed table, and every day-partitioned table a local one retention can drop from', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { declaredTenants, joinNegativeValues, parseFlags } from '../../cli/options.ts';
 import { command as validateCommand } from '../../cli/commands/validate.ts';
 import { sloEngineConfigFrom } from '../../cli/commands/slo-engine.ts';
+import { inShard, shardOf } from '../../slo-engine/shard.ts';
 import { ConfigError } from '../../runtime/config-error.ts';
 
 async function run(args: string[]): Promise<{ code: number; lines: string[] }> {
@@ -50,6 +51,35 @@ describe('flags (issue 12)', () => {
     expect(() => sloEngineConfigFrom({ slos: 'x', 'notification-timeout': '10s', 'notification-lease': '5s' }, {})).toThrow(
       '--notification-lease / BURNRATE_NOTIFICATION_LEASE: must be longer than the notification timeout plus 1s: a claim must outlive the attempt it covers',
     );
+  });
+
+  it('--shard i/n / BURNRATE_SLO_SHARD (issue 15): flag over env, default all SLOs, bad values reported with the others', () => {
+    expect(sloEngineConfigFrom({ slos: 'x' }, {}).config.shard).toEqual({ index: 0, count: 1 });
+    expect(sloEngineConfigFrom({ slos: 'x' }, { BURNRATE_SLO_SHARD: '1/4' }).config.shard).toEqual({ index: 1, count: 4 });
+    expect(sloEngineConfigFrom({ slos: 'x', shard: '2/3' }, { BURNRATE_SLO_SHARD: '1/4' }).config.shard).toEqual({ index: 2, count: 3 });
+    try {
+      sloEngineConfigFrom({ interval: '0s', shard: '2/2' }, {});
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        '--slos / BURNRATE_SLOS: a YAML file or a directory of SLO files is required',
+        '--interval / BURNRATE_SLO_INTERVAL: "0s" is not a tick interval duration of at least 1s (such as 30s, 1m, 24h)',
+        '--shard / BURNRATE_SLO_SHARD: "2/2": the index must be below the number of shards (0 … 1)',
+      ]);
+    }
+    for (const bad of ['1', 'a/b', '0/0', '-1/2', '1/2/3']) expect(() => sloEngineConfigFrom({ slos: 'x', shard: bad }, {}), bad).toThrow(/--shard \/ BURNRATE_SLO_SHARD: /);
+  });
+
+  it('SLO ids hash to shards stably and about evenly (issue 15)', () => {
+    // Pinned: a change of the hash would move SLOs between running engines.
+    expect(['checkout-availability', 'a', ''].map((id) => shardOf(id, 1000))).toEqual([968, 610, 610]);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 10_000; i++) counts[shardOf(`slo-${i}`, 4)]!++;
+    for (const c of counts) expect(c).toBeGreaterThan(2300);
+    const all = Array.from({ length: 100 }, (_, i) => ({ id: `s${i}` }));
+    const parts = [0, 1, 2].map((index) => all.filter(inShard({ index, count: 3 })).map((s) => s.id));
+    expect(parts.flat().sort()).toEqual(all.map((s) => s.id).sort());
+    expect(all.filter(inShard({ index: 0, count: 1 }))).toHaveLength(100);
   });
 });
 
