@@ -2,13 +2,14 @@
 // partition time zones): which minutes are counted is recorded exactly, read-only callers never
 // record the future nor anything the engine still re-counts, and nothing they do changes what the
 // engine counts. Real ClickHouse, the CLI commands as an operator runs them.
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
 import { sql } from '../../storage/sql.ts';
 import { command as statusCommand } from '../../cli/commands/status.ts';
+import { runCommand } from '../support/cli-output.ts';
 import { command as backtestCommand } from '../../cli/commands/backtest.ts';
 import { createEngine } from '../../slo-engine/engine.ts';
 import { evaluateAt } from '../../slo-engine/evaluate-at.ts';
@@ -44,17 +45,6 @@ function sloFile(id: string, service: string, extra = ''): string {
   return dir;
 }
 
-async function cli(command: typeof statusCommand, args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  try {
-    expect(await command.run(args)).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines;
-}
-
 describe('counting never records minutes it did not count (issue 12)', () => {
   let db: TestDatabase;
   let ch: string[];
@@ -75,9 +65,9 @@ describe('counting never records minutes it did not count (issue 12)', () => {
       await spans(db, 'shop', start + 30 * 60, start + 42 * 60, 100, 0);
     }
     const dir = sloFile('shop-availability', 'shop');
-    await cli(statusCommand, ['--at', iso(D - 2 * DAY), '--slos', dir, ...ch]);
+    await runCommand(statusCommand, ['--at', iso(D - 2 * DAY), '--slos', dir, ...ch]);
     const pages = async (start: number) => {
-      const out = await cli(backtestCommand, ['--slos', dir, '--from', iso(start + 15 * 60), '--to', iso(start + 35 * 60), '--step', '1m', ...ch]);
+      const out = await runCommand(backtestCommand, ['--slos', dir, '--from', iso(start + 15 * 60), '--to', iso(start + 35 * 60), '--step', '1m', ...ch]);
       return out.filter((l) => / page +firing/.test(l)).map((l) => l.slice(0, 20));
     };
     // 100 bad of 3,000 in the 1h window at minute 30 (3.3% > 1.44%), 50 of 500 in the 5m window.
@@ -94,9 +84,9 @@ describe('counting never records minutes it did not count (issue 12)', () => {
     const outage = D - 15 * DAY + 6 * 3600;
     await spans(db, 'cart', outage, outage + 30 * 60, 20, 20);
     const dir = sloFile('cart-availability', 'cart');
-    await cli(statusCommand, ['--at', iso(D - 3 * DAY), '--slos', dir, ...ch]);
-    await cli(statusCommand, ['--at', iso(D - 25 * DAY), '--slos', dir, ...ch]);
-    const lines = await cli(statusCommand, ['--at', iso(outage + 30 * 60), '--slos', dir, ...ch]);
+    await runCommand(statusCommand, ['--at', iso(D - 3 * DAY), '--slos', dir, ...ch]);
+    await runCommand(statusCommand, ['--at', iso(D - 25 * DAY), '--slos', dir, ...ch]);
+    const lines = await runCommand(statusCommand, ['--at', iso(outage + 30 * 60), '--slos', dir, ...ch]);
     // 600 spans, all bad: the budget is 1,000 times overspent, not "100%, no data".
     expect(lines[1]).toBe(`  as of ${iso(outage + 30 * 60).replace('.000Z', 'Z')}: SLI 0%  budget remaining -99900%  time to exhaustion 0s`);
   });
@@ -104,8 +94,8 @@ describe('counting never records minutes it did not count (issue 12)', () => {
   it('status --at a future time and backtest --to a future time do not silence the running engine', async () => {
     const now = Math.floor(Date.now() / 1000);
     const dir = sloFile('api-availability', 'api');
-    await cli(statusCommand, ['--at', iso(now + 2 * DAY), '--slos', dir, ...ch]);
-    await cli(backtestCommand, ['--slos', dir, '--from', '-1h', '--to', iso(now + DAY), '--step', '30m', ...ch]);
+    await runCommand(statusCommand, ['--at', iso(now + 2 * DAY), '--slos', dir, ...ch]);
+    await runCommand(backtestCommand, ['--slos', dir, '--from', '-1h', '--to', iso(now + DAY), '--step', '30m', ...ch]);
     const after = Math.floor(Date.now() / 1000);
     // Recorded coverage stops a margin before now (status and backtest never record the future).
     const [cov] = await db.ch.query<{ until: number }>(sql`SELECT toUInt32(max(range_until)) AS until FROM slo_coverage WHERE slo_id = 'api-availability'`);
@@ -122,7 +112,7 @@ describe('counting never records minutes it did not count (issue 12)', () => {
 
   it('plain status and backtest do not add SLOs to what later status calls show', async () => {
     // The SLOs above were only evaluated by status/backtest, except api-availability (the engine ran it).
-    const out = await cli(statusCommand, ['--json', ...ch]);
+    const out = await runCommand(statusCommand, ['--json', ...ch]);
     expect(JSON.parse(out.join('\n')).slos.map((s: { id: string }) => s.id)).toEqual(['api-availability']);
   });
 });

@@ -1,7 +1,7 @@
 // Staleness (issue 12, item 6) and the operator-facing CLI (item 7): while ClickHouse is unreachable
 // the engine's alerts freeze and every surface says the numbers are stale; `status` says so about
 // an engine that stopped evaluating; relative times work without `=`.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,22 +13,12 @@ import { createEngine } from '../../slo-engine/engine.ts';
 import { buildRouter } from '../../slo-engine/notify/channels.ts';
 import { createServer, createSloMetrics } from '../../slo-engine/server.ts';
 import { command as statusCommand } from '../../cli/commands/status.ts';
+import { runCommand } from '../support/cli-output.ts';
 import { command as backtestCommand } from '../../cli/commands/backtest.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
 
 const NOW = Math.floor(Date.now() / 1000);
 const SPEC = 'id: stale-availability\nservice: stale\nobjective: 99\nperiod: 30d\nsli: { kind: availability }\nalerting: { ingestDelay: 0s, minEvents: 10 }\n';
-
-async function cli(command: typeof statusCommand, args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  try {
-    expect(await command.run(args)).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines;
-}
 
 describe('staleness while ClickHouse is down', () => {
   let db: TestDatabase;
@@ -79,22 +69,22 @@ describe('staleness while ClickHouse is down', () => {
     // `status`, run meanwhile (it reaches ClickHouse itself): the engine's last evaluation is 5 minutes old.
     const dir = mkdtempSync(join(tmpdir(), 'slo-stale-'));
     writeFileSync(join(dir, 'slo.yaml'), SPEC);
-    const lines = await cli(statusCommand, ['--slos', dir, ...ch]);
+    const lines = await runCommand(statusCommand, ['--slos', dir, ...ch]);
     const stamp = new Date((NOW - 300) * 1000).toISOString().replace('.000Z', 'Z');
     // Five minutes and the seconds this test took since NOW (views.ts states the age exactly).
     const engineLine = lines.find((l) => l.startsWith('  engine: '));
     expect(engineLine).toMatch(new RegExp(`^  engine: last evaluation ${stamp}: stale \\(no evaluation for 5m(\\d+s)?\\); its alerts are frozen until it evaluates again$`));
-    const json = JSON.parse((await cli(statusCommand, ['--slos', dir, '--json', ...ch])).join('\n'));
+    const json = JSON.parse((await runCommand(statusCommand, ['--slos', dir, '--json', ...ch])).join('\n'));
     expect(json.slos[0]).toMatchObject({ stale: true, staleReason: expect.stringMatching(/^no evaluation for 5m(\d+s)?$/), lastEvaluation: new Date((NOW - 300) * 1000).toISOString() });
     // A relative --at works without "=": 4 minutes ago the engine's evaluation was a minute old.
-    const earlier = await cli(statusCommand, ['--slos', dir, '--at', '-4m', '--stale-after', '2m', ...ch]);
+    const earlier = await runCommand(statusCommand, ['--slos', dir, '--at', '-4m', '--stale-after', '2m', ...ch]);
     expect(earlier).toContain(`  engine: last evaluation ${stamp}`);
   });
 
   it('backtest takes --from -1h without "=" and --to defaults to now; --step 30s is refused with the reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slo-stale-'));
     writeFileSync(join(dir, 'slo.yaml'), SPEC);
-    const lines = await cli(backtestCommand, ['--slos', dir, '--from', '-1h', '--step', '5m', ...ch]);
+    const lines = await runCommand(backtestCommand, ['--slos', dir, '--from', '-1h', '--step', '5m', ...ch]);
     const summary = lines.at(-1)!;
     expect(summary).toMatch(/^\d+ transition\(s\) in 13 evaluation\(s\) from \S+ to \S+ every 5m$/);
     const to = Date.parse(summary.split(' to ')[1]!.split(' ')[0]!) / 1000;
