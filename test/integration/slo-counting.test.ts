@@ -23,7 +23,7 @@ import { evaluationPlan } from '../../slo-engine/math/windows.ts';
 import { step, type AlertState } from '../../slo-engine/alerts/state-machine.ts';
 import type { Slo } from '../../slo-engine/model.ts';
 import { sloFromYaml } from '../unit/slo-fixtures.ts';
-import { prng } from '../support/prng.ts';
+import { prng } from '../../bench/fuzz-lib.ts';
 
 const DAY = 86_400;
 const NOW = Math.floor(Date.now() / 1000);

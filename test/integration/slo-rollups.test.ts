@@ -6,7 +6,7 @@
 // the table in the test, through the hourly path and through the minutes alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/clickhouse.ts';
-import { prng } from '../support/prng.ts';
+import { prng } from '../../bench/fuzz-lib.ts';
 import { ident, sql } from '../../storage/sql.ts';
 import { TABLES } from '../../storage/tables.ts';
 import { sliHash } from '../../slo-engine/sli/sql.ts';
