@@ -86,8 +86,12 @@ describe('SLO engines on different nodes of a cluster', () => {
     for (const t of [ta, tb]) {
       const burn = Object.fromEntries(t.results[0]!.evaluation!.windows.map((w) => [w.seconds, w.burnRate]));
       expect(burn[300]).toBe(50); // half of the minute's requests fail: 50% / 1% budget
-      expect(t.transitions.map((x) => `${x.kind} ${x.status}`)).toEqual(['page firing']);
     }
+    // Each engine fires the page, unless the other one's tick ended before it read the alert states
+    // (then it reads the page as firing already): one or both report it, never anything else.
+    const transitions = [ta, tb].map((t) => t.transitions.map((x) => `${x.kind} ${x.status}`));
+    expect(transitions.flat()).toContain('page firing');
+    for (const seen of transitions) expect([[], ['page firing']]).toContainEqual(seen);
     await Promise.all([a.deliverer.poll(), b.deliverer.poll()]);
     a.time.now += 600;
     b.time.now += 600;
